@@ -1,0 +1,127 @@
+"""The command line: run the bot, check or load content. Errors are one line and an exit code, never a
+traceback."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from contextlib import AsyncExitStack
+
+from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+
+from bot.config import Settings, SettingsError, load_settings
+from bot.content import LOCALES, Content, ContentError, load_content
+from bot.store import Store, StoreError
+
+EXIT_CONTENT = 1
+EXIT_CONFIG = 2
+
+HOW_TO_START = (
+    "BOT_TOKEN: not set. Get a token from @BotFather in Telegram (/newbot) and put BOT_TOKEN=… in the "
+    "environment or .env — or try the bot without one: python -m bot console"
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="start long polling (the default)")
+    content = sub.add_parser("content", help="check or load the content files")
+    content_sub = content.add_subparsers(dest="action", required=True)
+    content_sub.add_parser("check", help="validate content/ without touching the store")
+    content_sub.add_parser("load", help="rebuild the content tables from content/ (user data untouched)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        configure_logging(settings)
+        if args.command == "content":
+            return content_command(settings, args.action)
+        return run_bot(settings)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except StoreError as exc:
+        print(f"error: DATABASE_PATH: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 130
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def run_bot(settings: Settings) -> int:
+    if settings.bot_token is None:
+        print(f"error: {HOW_TO_START}", file=sys.stderr)
+        return EXIT_CONFIG
+    from bot.app import run
+
+    try:
+        run(settings)
+    except TelegramUnauthorizedError:
+        print("error: BOT_TOKEN: Telegram refused the token (401 Unauthorized)", file=sys.stderr)
+        return EXIT_CONFIG
+    except TelegramNetworkError as exc:
+        print(
+            f"error: TELEGRAM_API_URL: cannot reach {settings.telegram_api_url}: {exc.message}",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    except ContentError as exc:
+        print(f"error: content: {exc}", file=sys.stderr)
+        return EXIT_CONTENT
+    return 0
+
+
+def content_command(settings: Settings, action: str) -> int:
+    try:
+        content = load_content(settings.content_dir)
+        problems = card_problems(settings, content)
+        if problems:
+            raise ContentError(problems)
+    except ContentError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return EXIT_CONTENT
+    if action == "check":
+        languages = ", ".join(LOCALES)
+        print(f"content {content.version}: {len(content.people)} people, all cards valid in {languages}")
+        return 0
+    asyncio.run(_load(settings, content))
+    print(f"content {content.version} loaded into {settings.database_path}")
+    return 0
+
+
+async def _load(settings: Settings, content: Content) -> None:
+    settings.prepare_database_dir()
+    async with AsyncExitStack() as stack:
+        store = await Store.open(settings.database_path)
+        stack.push_async_callback(store.close)
+        await store.load_content(content)
+
+
+def card_problems(settings: Settings, content: Content) -> list[str]:
+    """Render every card in every language and say which would break Telegram's rules."""
+    from bot.i18n import create_i18n
+    from bot.render import all_cards
+    from bot.telegram_rules import message_problems
+
+    i18n = create_i18n(settings.locales_dir, settings.default_locale)
+    problems = []
+    with i18n.context():
+        for locale in LOCALES:
+            with i18n.use_locale(locale):
+                for name, text in all_cards(content).items():
+                    problems += [f"card {name} ({locale}): {p}" for p in message_problems(text)]
+    return problems

@@ -1,0 +1,121 @@
+"""The HTML the bot sends for each fact: cards for a person, the roundtable and the initiative.
+
+Renders in the locale of the current i18n context (`i18n.use_locale(...)`); every content string is
+escaped, so a content file can never break a message.
+"""
+
+from __future__ import annotations
+
+import html
+
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+from aiogram.utils.text_decorations import html_decoration as hd
+from babel.dates import format_date
+
+from bot.content import Content, Person
+from bot.i18n import current_locale
+
+q = hd.quote
+hbold = hd.bold
+hitalic = hd.italic
+
+
+def hlink(title: str, url: str) -> str:
+    """A link; `title` must already be escaped, the URL is escaped here (aiogram leaves it raw)."""
+    return hd.link(title, html.escape(url, quote=True))
+
+
+def person_line(content: Content, person: Person) -> str:
+    """One line of the speakers list: flag, name, role."""
+    locale = current_locale()
+    flag = content.countries[person.country].flag
+    name = hbold(q(person.name.get(locale)))
+    return f"{flag} {name} — {q(person.role.get(locale))}"
+
+
+def person_card(content: Content, person: Person) -> str:
+    locale = current_locale()
+    name = person.name.get(locale)
+    lines = [hbold(q(name))]
+    if person.native != name:
+        lines[0] += f" ({q(person.native)})"
+    if person.is_chair:
+        lines.append(hitalic(_("Chair of the roundtable")))
+    lines.append(q(person.role.get(locale)))
+    if person.organisation:
+        org = content.organisations[person.organisation]
+        lines.append(_("Organisation: {organisation}").format(organisation=q(org.name.get(locale))))
+    country = content.countries[person.country]
+    lines.append(_("Country: {country}").format(country=f"{country.flag} {q(country.name.get(locale))}"))
+    lines.append("")
+    lines.append(q(person.represented.get(locale)))
+    return "\n".join(lines)
+
+
+def event_date(content: Content) -> str:
+    return format_date(content.event.date, format="long", locale=current_locale())
+
+
+def about_card(content: Content) -> str:
+    locale = current_locale()
+    event = content.event
+    organiser = content.organisations[event.organiser]
+    guests = len(content.guests)
+    lines = [
+        hbold(q(event.title.get(locale))),
+        "",
+        _("📅 {date}, {format}").format(date=event_date(content), format=q(event.format.get(locale))),
+        _("Organiser: {organiser}").format(organiser=q(organiser.name.get(locale))),
+        _("Chair: {chair}").format(chair=q(content.chair.name.get(locale))),
+        ngettext("{count} guest speaker", "{count} guest speakers", guests).format(count=guests),
+        "",
+        _("Theme: {theme}").format(theme=q(event.theme.get(locale))),
+        "",
+        q(event.purpose.get(locale)),
+        "",
+        q(event.outcome.get(locale)),
+        "",
+        sources_line(content, event.sources),
+    ]
+    return "\n".join(lines)
+
+
+def initiative_card(content: Content) -> str:
+    locale = current_locale()
+    initiative = content.initiative
+    lines = [
+        hbold(q(initiative.title.get(locale))),
+        hitalic(q(initiative.title_note.get(locale))),
+        "",
+        q(initiative.signatories.get(locale)),
+        "",
+        q(initiative.calls_for.get(locale)),
+        "",
+    ]
+    lines += [f"{i}. {q(point.get(locale))}" for i, point in enumerate(initiative.points, start=1)]
+    if initiative.named_signatories:
+        lines += ["", hbold(_("Signatories named in the reports:"))]
+        lines += [
+            f"• {q(s.name.get(locale))} — {q(s.role.get(locale))}" for s in initiative.named_signatories
+        ]
+    lines += ["", sources_line(content, initiative.sources)]
+    return "\n".join(lines)
+
+
+def sources_line(content: Content, source_ids: list[str]) -> str:
+    locale = current_locale()
+    parts = []
+    for sid in source_ids:
+        source = content.sources[sid]
+        title = q(source.title.get(locale))
+        parts.append(hlink(title, source.url) if source.url else title)
+    return _("Sources: {sources}").format(sources="; ".join(parts))
+
+
+def all_cards(content: Content) -> dict[str, str]:
+    """Every card, keyed by a name for error messages (content check, tests)."""
+    cards = {"about": about_card(content), "initiative": initiative_card(content)}
+    for person in content.people:
+        cards[f"person {person.slug}"] = person_card(content, person)
+    return cards

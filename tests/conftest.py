@@ -1,0 +1,122 @@
+"""Fixtures: a real SQLite store in a temp folder, the real Dispatcher, and a LocalSession that records
+every Bot API call."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiogram import Bot, Dispatcher
+from aiogram.methods import SendMessage, TelegramMethod
+
+from bot.app import create_bot, create_dispatcher
+from bot.config import Settings
+from bot.i18n import PoI18n, create_i18n
+from bot.local_session import LocalSession
+from bot.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0"
+ADMIN_ID = 9001
+
+CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def language_of(text: str) -> str:
+    """Which of our languages a bot text is in (by script: names in Latin appear in all three)."""
+    if HAN.search(text):
+        return "zh"
+    if CYRILLIC.search(text):
+        return "ru"
+    return "en"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        bot_token=TOKEN,
+        database_path=tmp_path / "data" / "bot.sqlite3",
+        admin_ids=frozenset({ADMIN_ID}),
+        telegram_api_url="http://127.0.0.1:9",
+    )
+
+
+@pytest.fixture
+async def store(settings: Settings) -> AsyncIterator[Store]:
+    settings.prepare_database_dir()
+    store = await Store.open(settings.database_path)
+    await store.ensure_content(settings.content_dir)
+    yield store
+    await store.close()
+
+
+@pytest.fixture(scope="session")
+def i18n() -> PoI18n:
+    return create_i18n(ROOT / "locales", "en")
+
+
+@pytest.fixture
+def session() -> LocalSession:
+    return LocalSession()
+
+
+@pytest.fixture
+def bot(settings: Settings, session: LocalSession) -> Bot:
+    return create_bot(settings, session=session)
+
+
+@pytest.fixture
+def dp(settings: Settings, store: Store, i18n: PoI18n) -> Dispatcher:
+    return create_dispatcher(settings, store, i18n)
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+class Driver:
+    """Feeds Update JSON through the real Dispatcher and exposes what the bot sent.
+
+    Fails the test when a handler raised (the error handler logged it) or when the bot sent something
+    Telegram would refuse, unless `expect_failure=True`.
+    """
+
+    def __init__(self, dp: Dispatcher, bot: Bot, session: LocalSession) -> None:
+        self.dp = dp
+        self.bot = bot
+        self.session = session
+        self.errors = _Collect()
+        logging.getLogger("bot.handlers.errors").addHandler(self.errors)
+
+    async def feed(
+        self, update: dict[str, Any], *, expect_failure: bool = False
+    ) -> list[TelegramMethod[Any]]:
+        before = len(self.session.requests)
+        self.errors.records.clear()
+        self.session.refused.clear()
+        await self.dp.feed_raw_update(self.bot, update)
+        if not expect_failure:
+            assert not self.session.refused, f"Telegram would refuse: {self.session.refused}"
+            assert not self.errors.records, f"handler failed: {self.errors.records[0].getMessage()}"
+        return self.session.requests[before:]
+
+    async def texts(self, update: dict[str, Any]) -> list[str]:
+        return [r.text for r in await self.feed(update) if isinstance(r, SendMessage)]
+
+
+@pytest.fixture
+def driver(dp: Dispatcher, bot: Bot, session: LocalSession) -> Iterator[Driver]:
+    driver = Driver(dp, bot, session)
+    yield driver
+    logging.getLogger("bot.handlers.errors").removeHandler(driver.errors)
