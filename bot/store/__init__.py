@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.content import Content, ContentError, load_content
+from bot.search import SearchIndex
 from bot.store.db import Database, StoreError
 from bot.store.repositories import ContentRepository, SubscriptionRepository, UserRepository
 
@@ -27,6 +28,8 @@ class Store:
         self.subscriptions = SubscriptionRepository(db)
         self._content: Content | None = None
         self._listeners: list[ContentListener] = []
+        self._search: SearchIndex | None = None
+        self.on_content_change(self._rebuild_search)
 
     @classmethod
     async def open(cls, path: Path) -> Store:
@@ -37,6 +40,16 @@ class Store:
         if self._content is None:
             raise StoreError("content is not loaded")
         return self._content
+
+    @property
+    def search(self) -> SearchIndex:
+        """The participant search index for the content being served."""
+        if self._search is None:
+            raise StoreError("content is not loaded")
+        return self._search
+
+    def _rebuild_search(self, content: Content) -> None:
+        self._search = SearchIndex(content)
 
     def on_content_change(self, listener: ContentListener) -> None:
         """Call `listener(content)` now (if loaded) and whenever the snapshot changes (search index, …)."""
