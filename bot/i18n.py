@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import gettext
 import io
+import logging
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,9 +21,10 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from bot.content import LOCALES
-from bot.store import Store
+from bot.store import Store, StoreError
 
 DOMAIN = "messages"
+log = logging.getLogger(__name__)
 
 
 class PoI18n(I18n):
@@ -76,7 +79,12 @@ class LocaleMiddleware(I18nMiddleware):
         user: User | None = data.get("event_from_user")
         if user is None:
             return self.i18n.default_locale
-        chosen = await self.store.users.touch(user.id, user.language_code)
+        try:
+            chosen = await self.store.users.touch(user.id, user.language_code)
+        except (sqlite3.Error, StoreError) as exc:
+            # A locked or full disk must not silence the bot: answer in the client's language.
+            log.warning("cannot record user %s: %s", user.id, exc)
+            chosen = None
         return chosen or locale_from_language_code(user.language_code) or self.i18n.default_locale
 
 

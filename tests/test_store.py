@@ -128,3 +128,17 @@ def test_content_load_cli_keeps_user_data(tmp_path: Path) -> None:
         assert conn.execute("SELECT locale FROM user WHERE id = 5").fetchone() == ("ru",)
         assert conn.execute("SELECT count(*) FROM subscription").fetchone() == (1,)
         assert conn.execute("SELECT count(*) FROM content_document").fetchone() == (6,)
+
+
+async def test_concurrent_writes_take_turns(tmp_path: Path) -> None:
+    """Polling handles updates concurrently on one connection: transactions must not interleave."""
+    import asyncio
+
+    store = await Store.open(tmp_path / "s.sqlite3")
+    try:
+        await asyncio.gather(*(store.users.touch(i, "ru") for i in range(50)))
+        await asyncio.gather(*(store.subscriptions.subscribe(i) for i in range(50)))
+        assert await store.users.count() == 50
+        assert await store.subscriptions.count() == 50
+    finally:
+        await store.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from collections.abc import AsyncIterator
@@ -25,6 +26,8 @@ class Database:
     def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
         self.conn = connection
         self.path = path
+        # One connection serves every concurrent update: transactions must take turns on it.
+        self._write_lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: Path) -> Database:
@@ -73,14 +76,16 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """BEGIN IMMEDIATE … COMMIT, rolled back on any error, so a write is all or nothing."""
-        await self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.conn
-        except BaseException:
-            await self.conn.execute("ROLLBACK")
-            raise
-        else:
-            await self.conn.execute("COMMIT")
+        async with self._write_lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                if self.conn.in_transaction:
+                    await self.conn.execute("ROLLBACK")
+                raise
+            else:
+                await self.conn.execute("COMMIT")
 
     async def close(self) -> None:
         await self.conn.close()
