@@ -32,6 +32,8 @@ class FakeBotAPI:
         self._new_update = asyncio.Event()
         self._changed = asyncio.Event()
         self._message_ids = itertools.count(1)
+        self.faults: dict[str, list[int]] = {}
+        self.fault_count = 0
         self.runner: web.AppRunner | None = None
         self.url = ""
 
@@ -54,6 +56,10 @@ class FakeBotAPI:
         self.updates.append(update)
         self._new_update.set()
 
+    def fail_next(self, method: str, *statuses: int) -> None:
+        """Answer the next calls of `method` with these HTTP statuses (0 drops the connection)."""
+        self.faults.setdefault(method.lower(), []).extend(statuses)
+
     def calls_of(self, method: str) -> list[dict[str, Any]]:
         return [params for name, params in self.calls if name == method]
 
@@ -72,6 +78,19 @@ class FakeBotAPI:
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"].lower()
         self.tokens.add(request.match_info["token"])
+        faults = self.faults.get(method)
+        if faults:
+            status = faults.pop(0)
+            self.fault_count += 1
+            self._changed.set()
+            if status == 0:
+                assert request.transport is not None
+                request.transport.close()
+                return web.Response(status=500)
+            return web.json_response(
+                {"ok": False, "error_code": status, "description": f"Internal Server Error {status}"},
+                status=status,
+            )
         form = await request.post()
         params: dict[str, Any] = {}
         for key, value in form.items():
