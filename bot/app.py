@@ -17,6 +17,7 @@ from aiogram.enums import ParseMode
 from bot.config import Settings
 from bot.handlers import get_routers
 from bot.i18n import LocaleMiddleware, PoI18n, create_i18n
+from bot.retry import RetryMiddleware
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ class App:
 def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
     if session is None:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session.middleware(RetryMiddleware())
     token = settings.bot_token.get_secret_value() if settings.bot_token else "0:local-console-token"
     return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 

@@ -1,0 +1,73 @@
+"""Retries for the bot's own replies: a 429 or a passing server/network fault should not cost a user
+their answer.
+
+Long polling has its own backoff and the news broadcaster owns its pacing (it pauses a whole broadcast on
+429), so both are left alone: `getUpdates` is never retried here, and code inside `no_retry()` gets the
+error at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TYPE_CHECKING
+
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.methods import GetUpdates, Response, TelegramMethod
+from aiogram.methods.base import TelegramType
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+
+log = logging.getLogger(__name__)
+_disabled: ContextVar[bool] = ContextVar("retry_disabled", default=False)
+
+
+@contextmanager
+def no_retry() -> Iterator[None]:
+    token = _disabled.set(True)
+    try:
+        yield
+    finally:
+        _disabled.reset(token)
+
+
+class RetryMiddleware(BaseRequestMiddleware):
+    def __init__(
+        self,
+        attempts: int = 3,
+        max_retry_after: float = 10.0,
+        backoff: float = 0.5,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.attempts = attempts
+        self.max_retry_after = max_retry_after
+        self.backoff = backoff
+        self.sleep = sleep
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        if _disabled.get() or isinstance(method, GetUpdates):
+            return await make_request(bot, method)
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as exc:
+                if attempt == self.attempts or exc.retry_after > self.max_retry_after:
+                    raise
+                delay = float(exc.retry_after)
+            except (TelegramServerError, TelegramNetworkError) as exc:
+                if attempt == self.attempts:
+                    raise
+                delay = self.backoff * 2 ** (attempt - 1)
+                log.warning("%s failed (%s), retrying in %.1fs", type(method).__name__, exc.message, delay)
+            await self.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
