@@ -20,6 +20,26 @@ q = hd.quote
 hbold = hd.bold
 hitalic = hd.italic
 
+# Punctuation between the items of one line: Chinese uses full-width marks, not a Latin "; " or "(…)".
+_LIST_SEPARATOR = {"zh": "；"}
+_COMMA = {"zh": "，"}
+_PARENS = {"zh": ("（", "）")}
+
+
+def list_separator() -> str:
+    """Between the items of an inline list (sources, …) in the current locale."""
+    return _LIST_SEPARATOR.get(current_locale(), "; ")
+
+
+def comma() -> str:
+    return _COMMA.get(current_locale(), ", ")
+
+
+def parenthesised(text: str) -> str:
+    """`text` in parentheses, full-width in Chinese; `text` must already be escaped."""
+    opening, closing = _PARENS.get(current_locale(), (" (", ")"))
+    return f"{opening}{text}{closing}"
+
 
 def hlink(title: str, url: str) -> str:
     """A link; `title` must already be escaped, the URL is escaped here (aiogram leaves it raw)."""
@@ -39,7 +59,7 @@ def person_card(content: Content, person: Person) -> str:
     name = person.name.get(locale)
     lines = [hbold(q(name))]
     if person.native != name:
-        lines[0] += f" ({q(person.native)})"
+        lines[0] += parenthesised(q(person.native))
     if person.is_chair:
         lines.append(hitalic(_("Chair of the roundtable")))
     lines.append(q(person.role.get(locale)))
@@ -110,7 +130,7 @@ def sources_line(content: Content, source_ids: list[str]) -> str:
         source = content.sources[sid]
         title = q(source.title.get(locale))
         parts.append(hlink(title, source.url) if source.url else title)
-    return _("Sources: {sources}").format(sources="; ".join(parts))
+    return _("Sources: {sources}").format(sources=list_separator().join(parts))
 
 
 def all_cards(content: Content) -> dict[str, str]:
@@ -119,3 +139,56 @@ def all_cards(content: Content) -> dict[str, str]:
     for person in content.people:
         cards[f"person {person.slug}"] = person_card(content, person)
     return cards
+
+
+def person_details(content: Content, person: Person) -> str:
+    """Role and organisation for a list; the organisation is left out when the role already names it."""
+    locale = current_locale()
+    role = person.role.get(locale)
+    parts = [role]
+    if person.organisation:
+        org = content.organisations[person.organisation]
+        names = [org.name.get(locale), *(org.short.values() if org.short else ()), *org.aliases]
+        if not any(name.casefold() in role.casefold() for name in names):
+            parts.append(org.name.get(locale))
+    return comma().join(q(part) for part in parts)
+
+
+def person_entry(content: Content, person: Person, number: int) -> str:
+    """One numbered entry of a list of people: flag, name; chair mark; role and organisation."""
+    flag = content.countries[person.country].flag
+    lines = [f"{number}. {flag} {hbold(q(person.name.get(current_locale())))}"]
+    if person.is_chair:
+        lines.append(hitalic(_("Chair of the roundtable")))
+    lines.append(person_details(content, person))
+    return "\n".join(lines)
+
+
+def speakers_list(content: Content, start: int, stop: int, page: int, pages: int) -> str:
+    """The speakers list, entries `start`..`stop` (programme order), as page `page` of `pages` (0-based)."""
+    guests = len(content.guests)
+    lines = [
+        hbold(_("Speakers of the roundtable")),
+        ngettext(
+            "{count} guest speaker and the chair, in programme order:",
+            "{count} guest speakers and the chair, in programme order:",
+            guests,
+        ).format(count=guests),
+    ]
+    if pages > 1:
+        lines.append(hitalic(_("Page {page} of {pages}").format(page=page + 1, pages=pages)))
+    for number, person in enumerate(content.people[start:stop], start=start + 1):
+        lines += ["", person_entry(content, person, number)]
+    return "\n".join(lines)
+
+
+def search_results(content: Content, people: list[Person], more: bool) -> str:
+    """Several people found by a search; `more` when the search found more than are shown."""
+    lines = [
+        ngettext("Found {count} match:", "Found {count} matches:", len(people)).format(count=len(people))
+    ]
+    for number, person in enumerate(people, start=1):
+        lines += ["", person_entry(content, person, number)]
+    if more:
+        lines += ["", hitalic(_("Only the best matches are shown: add a word to narrow the search."))]
+    return "\n".join(lines)
