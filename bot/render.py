@@ -7,13 +7,14 @@ escaped, so a content file can never break a message.
 from __future__ import annotations
 
 import html
+import re
 
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.text_decorations import html_decoration as hd
 from babel.dates import format_date
 
-from bot.content import Content, Person
+from bot.content import Content, Organisation, Person
 from bot.i18n import current_locale
 
 q = hd.quote
@@ -141,6 +142,21 @@ def all_cards(content: Content) -> dict[str, str]:
     return cards
 
 
+def _stems(text: str) -> list[str]:
+    """Word beginnings long enough to survive Russian case endings (Институт / Института)."""
+    return [word[:5] for word in re.findall(r"\w{4,}", text.casefold())]
+
+
+def _names_organisation(role: str, org: Organisation, locale: str) -> bool:
+    """Whether a role already names its organisation, so a list need not repeat it."""
+    folded = role.casefold()
+    names = [org.name.get(locale), *(org.short.values() if org.short else ()), *org.aliases]
+    if any(name.casefold() in folded for name in names):
+        return True
+    wanted, present = _stems(org.name.get(locale)), set(_stems(role))
+    return bool(wanted) and all(stem in present for stem in wanted)
+
+
 def person_details(content: Content, person: Person) -> str:
     """Role and organisation for a list; the organisation is left out when the role already names it."""
     locale = current_locale()
@@ -148,8 +164,7 @@ def person_details(content: Content, person: Person) -> str:
     parts = [role]
     if person.organisation:
         org = content.organisations[person.organisation]
-        names = [org.name.get(locale), *(org.short.values() if org.short else ()), *org.aliases]
-        if not any(name.casefold() in role.casefold() for name in names):
+        if not _names_organisation(role, org, locale):
             parts.append(org.name.get(locale))
     return comma().join(q(part) for part in parts)
 

@@ -65,3 +65,6 @@ def test_the_list_leaves_out_an_organisation_the_role_already_names(store: Store
         moin = render.person_details(content, content.by_slug["moin-ul-haque"])
     assert kin.count("Royal Academy of Cambodia") == 1
     assert moin.endswith(", Embassy of Pakistan in China")
+    with locale(i18n, "ru"):  # the role says "Института …", the organisation "Институт …": same one
+        kin_ru = render.person_details(content, content.by_slug["kin-phea"])
+    assert kin_ru == "Директор Института международных отношений Королевской академии Камбоджи"

@@ -302,3 +302,32 @@ async def test_every_callback_is_answered_exactly_once(driver: Driver) -> None:
     ):
         sent = await driver.feed(updates.callback(data))
         assert len(of(sent, AnswerCallbackQuery)) == 1
+
+
+async def test_a_button_on_an_inaccessible_message_sends_the_screen_anew(driver: Driver) -> None:
+    update = updates.callback(SpeakerCb(slug="kin-phea").pack(), user_id=32)
+    message = update["callback_query"]["message"]
+    inaccessible = {"chat": message["chat"], "message_id": message["message_id"], "date": 0}
+    update["callback_query"]["message"] = inaccessible
+    sent = await driver.feed(update)
+    assert not of(sent, EditMessageText)
+    assert one_message(sent).chat_id == 32
+    one_answer(sent)
+
+
+@pytest.mark.parametrize("data", [SpeakerCb(slug="kin-phea").pack(), MENU, "zzz", "sub:1"])
+async def test_a_button_on_an_inline_message_never_fails(driver: Driver, data: str) -> None:
+    update = updates.callback(data, user_id=33)
+    del update["callback_query"]["message"]
+    update["callback_query"]["inline_message_id"] = "AAAAinline"
+    sent = await driver.feed(update)
+    one_answer(sent)
+    assert all(m.chat_id == 33 for m in of(sent, SendMessage))
+
+
+async def test_a_user_who_never_started_the_bot_still_gets_an_answer(driver: Driver) -> None:
+    update = updates.callback(SpeakerCb(slug="kin-phea").pack(), user_id=34)
+    del update["callback_query"]["message"]
+    update["callback_query"]["inline_message_id"] = "AAAAinline"
+    driver.session.add_error_for(SendMessage, 403, "Forbidden: bot can't initiate conversation with a user")
+    one_answer(await driver.feed(update))
