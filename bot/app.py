@@ -14,6 +14,7 @@ from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 
+from bot.commands import profile_on_startup
 from bot.config import Settings
 from bot.handlers import get_routers
 from bot.i18n import LocaleMiddleware, PoI18n, create_i18n
@@ -33,10 +34,12 @@ class App:
     dp: Dispatcher
 
 
-def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
+def create_bot(
+    settings: Settings, session: BaseSession | None = None, retry: RetryMiddleware | None = None
+) -> Bot:
     if session is None:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
-    session.middleware(RetryMiddleware())
+    session.middleware(retry or RetryMiddleware())
     token = settings.bot_token.get_secret_value() if settings.bot_token else "0:local-console-token"
     return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
@@ -45,6 +48,7 @@ def create_dispatcher(settings: Settings, store: Store, i18n: PoI18n) -> Dispatc
     dp = Dispatcher(settings=settings, store=store)
     LocaleMiddleware(i18n=i18n, store=store).setup(dp)
     dp.include_routers(*get_routers())
+    dp.startup.register(profile_on_startup(i18n, store, settings.default_locale))
     return dp
 
 

@@ -7,18 +7,39 @@ escaped, so a content file can never break a message.
 from __future__ import annotations
 
 import html
+import re
 
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.text_decorations import html_decoration as hd
 from babel.dates import format_date
 
-from bot.content import Content, Person
+from bot.content import Content, Organisation, Person
 from bot.i18n import current_locale
 
 q = hd.quote
 hbold = hd.bold
 hitalic = hd.italic
+
+# Punctuation between the items of one line: Chinese uses full-width marks, not a Latin "; " or "(…)".
+_LIST_SEPARATOR = {"zh": "；"}
+_COMMA = {"zh": "，"}
+_PARENS = {"zh": ("（", "）")}
+
+
+def list_separator() -> str:
+    """Between the items of an inline list (sources, …) in the current locale."""
+    return _LIST_SEPARATOR.get(current_locale(), "; ")
+
+
+def comma() -> str:
+    return _COMMA.get(current_locale(), ", ")
+
+
+def parenthesised(text: str) -> str:
+    """`text` in parentheses, full-width in Chinese; `text` must already be escaped."""
+    opening, closing = _PARENS.get(current_locale(), (" (", ")"))
+    return f"{opening}{text}{closing}"
 
 
 def hlink(title: str, url: str) -> str:
@@ -39,7 +60,7 @@ def person_card(content: Content, person: Person) -> str:
     name = person.name.get(locale)
     lines = [hbold(q(name))]
     if person.native != name:
-        lines[0] += f" ({q(person.native)})"
+        lines[0] += parenthesised(q(person.native))
     if person.is_chair:
         lines.append(hitalic(_("Chair of the roundtable")))
     lines.append(q(person.role.get(locale)))
@@ -110,7 +131,7 @@ def sources_line(content: Content, source_ids: list[str]) -> str:
         source = content.sources[sid]
         title = q(source.title.get(locale))
         parts.append(hlink(title, source.url) if source.url else title)
-    return _("Sources: {sources}").format(sources="; ".join(parts))
+    return _("Sources: {sources}").format(sources=list_separator().join(parts))
 
 
 def all_cards(content: Content) -> dict[str, str]:
@@ -119,3 +140,70 @@ def all_cards(content: Content) -> dict[str, str]:
     for person in content.people:
         cards[f"person {person.slug}"] = person_card(content, person)
     return cards
+
+
+def _stems(text: str) -> list[str]:
+    """Word beginnings long enough to survive Russian case endings (Институт / Института)."""
+    return [word[:5] for word in re.findall(r"\w{4,}", text.casefold())]
+
+
+def _names_organisation(role: str, org: Organisation, locale: str) -> bool:
+    """Whether a role already names its organisation, so a list need not repeat it."""
+    folded = role.casefold()
+    names = [org.name.get(locale), *(org.short.values() if org.short else ()), *org.aliases]
+    if any(name.casefold() in folded for name in names):
+        return True
+    wanted, present = _stems(org.name.get(locale)), set(_stems(role))
+    return bool(wanted) and all(stem in present for stem in wanted)
+
+
+def person_details(content: Content, person: Person) -> str:
+    """Role and organisation for a list; the organisation is left out when the role already names it."""
+    locale = current_locale()
+    role = person.role.get(locale)
+    parts = [role]
+    if person.organisation:
+        org = content.organisations[person.organisation]
+        if not _names_organisation(role, org, locale):
+            parts.append(org.name.get(locale))
+    return comma().join(q(part) for part in parts)
+
+
+def person_entry(content: Content, person: Person, number: int) -> str:
+    """One numbered entry of a list of people: flag, name; chair mark; role and organisation."""
+    flag = content.countries[person.country].flag
+    lines = [f"{number}. {flag} {hbold(q(person.name.get(current_locale())))}"]
+    if person.is_chair:
+        lines.append(hitalic(_("Chair of the roundtable")))
+    lines.append(person_details(content, person))
+    return "\n".join(lines)
+
+
+def speakers_list(content: Content, start: int, stop: int, page: int, pages: int) -> str:
+    """The speakers list, entries `start`..`stop` (programme order), as page `page` of `pages` (0-based)."""
+    guests = len(content.guests)
+    lines = [
+        hbold(_("Speakers of the roundtable")),
+        ngettext(
+            "{count} guest speaker and the chair, in programme order:",
+            "{count} guest speakers and the chair, in programme order:",
+            guests,
+        ).format(count=guests),
+    ]
+    if pages > 1:
+        lines.append(hitalic(_("Page {page} of {pages}").format(page=page + 1, pages=pages)))
+    for number, person in enumerate(content.people[start:stop], start=start + 1):
+        lines += ["", person_entry(content, person, number)]
+    return "\n".join(lines)
+
+
+def search_results(content: Content, people: list[Person], more: bool) -> str:
+    """Several people found by a search; `more` when the search found more than are shown."""
+    lines = [
+        ngettext("Found {count} match:", "Found {count} matches:", len(people)).format(count=len(people))
+    ]
+    for number, person in enumerate(people, start=1):
+        lines += ["", person_entry(content, person, number)]
+    if more:
+        lines += ["", hitalic(_("Only the best matches are shown: add a word to narrow the search."))]
+    return "\n".join(lines)

@@ -17,6 +17,7 @@ from bot.app import create_bot, create_dispatcher
 from bot.config import Settings
 from bot.i18n import PoI18n, create_i18n
 from bot.local_session import LocalSession
+from bot.retry import RetryMiddleware
 from bot.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,8 +68,17 @@ def session() -> LocalSession:
 
 
 @pytest.fixture
-def bot(settings: Settings, session: LocalSession) -> Bot:
-    return create_bot(settings, session=session)
+def retry_sleeps() -> list[float]:
+    """What the reply-retry middleware would have slept (tests never sleep for it)."""
+    return []
+
+
+@pytest.fixture
+def bot(settings: Settings, session: LocalSession, retry_sleeps: list[float]) -> Bot:
+    async def sleep(seconds: float) -> None:
+        retry_sleeps.append(seconds)
+
+    return create_bot(settings, session=session, retry=RetryMiddleware(sleep=sleep))
 
 
 @pytest.fixture

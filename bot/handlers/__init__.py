@@ -8,8 +8,19 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.handlers import errors, fallback, start
+from bot.handlers import about, errors, fallback, initiative, language, speakers, start
+from bot.handlers import help as help_
 
 
 def get_routers() -> list[Router]:
-    return [errors.create_router(), start.create_router(), fallback.create_router()]
+    return [
+        errors.create_router(),
+        start.create_router(),
+        about.create_router(),
+        speakers.create_router(),
+        initiative.create_router(),
+        language.create_router(),
+        help_.create_router(),
+        # Keep last: it takes any private text and answers any button the routers above did not.
+        fallback.create_router(),
+    ]

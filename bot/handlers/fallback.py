@@ -1,18 +1,32 @@
-"""The last router: a button nothing else recognised (stale, forged, from an old version) still gets an
-answer, so no client spins forever."""
+"""The last router: free text in a private chat is a search for a speaker, an unknown command gets a hint
+towards /help, and a button nobody else understood gets a short alert. In groups only commands count."""
 
 from __future__ import annotations
 
-from aiogram import Router
-from aiogram.types import CallbackQuery
-from aiogram.utils.i18n import gettext as _
+from aiogram import F, Router
+from aiogram.enums import ChatType
+from aiogram.types import Message
+
+from bot import screens
+from bot.handlers.common import stale
+from bot.handlers.speakers import search_screen
+from bot.store import Store
 
 
-async def unknown_button(query: CallbackQuery) -> None:
-    await query.answer(_("This button is no longer available. Send /start for the menu."), show_alert=True)
+async def unknown_command(message: Message) -> None:
+    screen = screens.unknown_command()
+    await message.answer(screen.text, reply_markup=screen.markup)
+
+
+async def free_text(message: Message, store: Store) -> None:
+    screen = search_screen(store, message.text or "")
+    await message.answer(screen.text, reply_markup=screen.markup)
 
 
 def create_router() -> Router:
     router = Router(name="fallback")
-    router.callback_query.register(unknown_button)
+    router.message.filter(F.chat.type == ChatType.PRIVATE)
+    router.message.register(unknown_command, F.text.startswith("/"))
+    router.message.register(free_text, F.text)
+    router.callback_query.register(stale)
     return router

@@ -1,0 +1,1 @@
+"""Inline keyboards, built with `InlineKeyboardBuilder`; handlers never assemble buttons themselves."""
