@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.handlers import errors, start
+from bot.handlers import admin, errors, news, start
 
 
 def get_routers() -> list[Router]:
-    return [errors.create_router(), start.create_router()]
+    # news before start: it owns the `/start subscribe` deep link.
+    return [errors.create_router(), news.create_router(), admin.create_router(), start.create_router()]
