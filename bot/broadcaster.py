@@ -124,13 +124,16 @@ class Broadcaster:
         if self.running:
             return
         self._stopping.clear()
-        recovered = await self.store.outbox.recover()
-        if recovered:
-            log.warning(
-                "broadcaster: %d deliveries were in flight at the last stop; sending again", recovered
-            )
+        await self.recover()
         self._task = asyncio.create_task(self._run(bot), name="broadcaster")
         log.info("broadcaster started (%.1f messages/s, %d in flight)", self.rate, self.max_in_flight)
+
+    async def recover(self) -> int:
+        """Deliveries left `sending` by a crash may or may not have arrived: send them again."""
+        recovered = await self.store.outbox.recover()
+        if recovered:
+            log.warning("broadcaster: %d deliveries were in flight at the last stop; resending", recovered)
+        return recovered
 
     async def stop(self) -> None:
         """Stop between messages: requests in flight finish and are recorded, nothing new starts."""
@@ -174,6 +177,8 @@ class Broadcaster:
 
         For tests, the benchmark and the console; the running bot uses `start`.
         """
+        if not self.running:
+            await self.recover()
         while not self._stopping.is_set():
             wait = await self.deliver_due(bot)
             if wait is None:
