@@ -219,6 +219,7 @@ class Broadcaster:
             return True
         if self._chat_busy(chat):
             return False
+        text = await self._text(delivery)
         await self._slots.acquire()
         try:
             await self._wait_turn()
@@ -232,7 +233,6 @@ class Broadcaster:
             self._slots.release()
             raise
         self._idle.clear()
-        text = await self._text(delivery)
         self._chat_sent[chat] = self.clock()
         self._in_flight_chats.add(chat)
         task = asyncio.create_task(self._deliver(bot, delivery, text))

@@ -172,10 +172,10 @@ async def post_pressed(
         query.from_user.id,
         result.recipients,
     )
-    broadcaster.wake()
     figures = await store.outbox.progress(result.item_id)
     if message is not None and figures is not None:
         await message.edit_text(progress_text(figures, await broadcaster.eta(result.item_id)))
+    broadcaster.wake()  # after our edit, so the broadcaster's later ones win
     await query.answer(_("Queued. Sending…"))
 
 
