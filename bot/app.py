@@ -14,12 +14,14 @@ from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 
+from bot.broadcaster import Broadcaster
 from bot.commands import profile_on_startup
 from bot.config import Settings
 from bot.handlers import get_routers
 from bot.i18n import LocaleMiddleware, PoI18n, create_i18n
 from bot.retry import RetryMiddleware
 from bot.store import Store
+from bot.store.fsm import SQLiteStorage
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +46,17 @@ def create_bot(
     return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
-def create_dispatcher(settings: Settings, store: Store, i18n: PoI18n) -> Dispatcher:
-    dp = Dispatcher(settings=settings, store=store)
+def create_dispatcher(
+    settings: Settings, store: Store, i18n: PoI18n, broadcaster: Broadcaster | None = None
+) -> Dispatcher:
+    if broadcaster is None:
+        broadcaster = Broadcaster(
+            store, i18n, rate=settings.broadcast_rate, default_locale=settings.default_locale
+        )
+    dp = Dispatcher(storage=SQLiteStorage(store.db), settings=settings, store=store, broadcaster=broadcaster)
+    # Every mode (polling, webhook, console) emits startup/shutdown, so every mode runs the broadcaster.
+    dp.startup.register(broadcaster.on_startup)
+    dp.shutdown.register(broadcaster.on_shutdown)
     LocaleMiddleware(i18n=i18n, store=store).setup(dp)
     dp.include_routers(*get_routers())
     dp.startup.register(profile_on_startup(i18n, store, settings.default_locale))

@@ -9,6 +9,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
+from pathlib import Path
 
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
@@ -33,6 +34,14 @@ def build_parser() -> argparse.ArgumentParser:
     content_sub = content.add_subparsers(dest="action", required=True)
     content_sub.add_parser("check", help="validate content/ without touching the store")
     content_sub.add_parser("load", help="rebuild the content tables from content/ (user data untouched)")
+    news = sub.add_parser("news", help="post initiative news from the shell")
+    news_sub = news.add_subparsers(dest="action", required=True)
+    news_post = news_sub.add_parser(
+        "post", help="queue a news item for every subscriber (a running bot sends it within seconds)"
+    )
+    news_post.add_argument(
+        "file", type=Path, help="TOML with ru, en, zh texts (HTML) and an optional [title]"
+    )
     return parser
 
 
@@ -43,6 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_logging(settings)
         if args.command == "content":
             return content_command(settings, args.action)
+        if args.command == "news":
+            return news_post_command(settings, args.file)
         return run_bot(settings)
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -125,3 +136,39 @@ def card_problems(settings: Settings, content: Content) -> list[str]:
                 for name, text in all_cards(content).items():
                     problems += [f"card {name} ({locale}): {p}" for p in message_problems(text)]
     return problems
+
+
+def news_post_command(settings: Settings, path: Path) -> int:
+    """Check the file completely, then store the item and its deliveries in one transaction."""
+    import datetime as dt
+    import getpass
+
+    from bot.i18n import create_i18n
+    from bot.news import NewsFileError, load_news_file
+
+    i18n = create_i18n(settings.locales_dir, settings.default_locale)
+    try:
+        draft = load_news_file(path, i18n, dt.datetime.now(dt.UTC).date())
+    except NewsFileError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return EXIT_CONTENT
+    try:
+        actor = f"shell:{getpass.getuser()}"
+    except (OSError, KeyError):  # no user name in some containers
+        actor = "shell"
+
+    async def post() -> tuple[int, int]:
+        settings.prepare_database_dir()
+        async with AsyncExitStack() as stack:
+            store = await Store.open(settings.database_path)
+            stack.push_async_callback(store.close)
+            result = await store.news.post(draft, actor=actor)
+            return result.item_id, result.recipients
+
+    item_id, recipients = asyncio.run(post())
+    print(
+        f"news #{item_id} queued for {recipients} subscribers in {settings.database_path}; "
+        "a running bot sends it within seconds"
+    )
+    return 0

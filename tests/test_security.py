@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, TOKEN
 
 SQL_METHODS = {"execute", "executemany", "executescript", "execute_fetchall", "execute_insert"}
 
@@ -48,10 +48,10 @@ def test_no_token_or_secret_in_the_repository() -> None:
     import re
 
     token = re.compile(r"\b\d{8,10}:AA[A-Za-z0-9_-]{30,}\b")
-    allowed = {ROOT / "tests" / "conftest.py"}  # the fake token the tests use
     for path in ROOT.rglob("*"):
-        if ".venv" in path.parts or ".git" in path.parts or not path.is_file() or path in allowed:
+        if ".venv" in path.parts or ".git" in path.parts or not path.is_file():
             continue
         if path.suffix in {".py", ".toml", ".md", ".po", ".pot", ".yaml", ".yml", ".cfg", ".txt", ""}:
             text = path.read_text(encoding="utf-8", errors="ignore")
-            assert not token.search(text), f"{path} contains something like a bot token"
+            found = {m.group(0) for m in token.finditer(text)} - {TOKEN}  # the tests' made-up token
+            assert not found, f"{path} contains something like a bot token"

@@ -9,6 +9,7 @@ from pathlib import Path
 from bot.content import Content, ContentError, load_content
 from bot.search import SearchIndex
 from bot.store.db import Database, StoreError
+from bot.store.news import NewsRepository, OutboxRepository
 from bot.store.repositories import ContentRepository, SubscriptionRepository, UserRepository
 
 __all__ = ["Database", "Store", "StoreError"]
@@ -26,6 +27,8 @@ class Store:
         self.content_repo = ContentRepository(db)
         self.users = UserRepository(db)
         self.subscriptions = SubscriptionRepository(db)
+        self.news = NewsRepository(db)
+        self.outbox = OutboxRepository(db)
         self._content: Content | None = None
         self._listeners: list[ContentListener] = []
         self._search: SearchIndex | None = None

@@ -75,7 +75,9 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """BEGIN IMMEDIATE … COMMIT, rolled back on any error, so a write is all or nothing."""
+        """BEGIN IMMEDIATE … COMMIT, rolled back on any error, so a write is all or nothing.
+
+        Transactions on the shared connection run one at a time (not reentrant: never nest them)."""
         async with self._write_lock:
             await self.conn.execute("BEGIN IMMEDIATE")
             try:

@@ -29,4 +29,51 @@ MIGRATIONS: list[str] = [
         created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
     );
     """,
+    # 2: initiative news. An item is stored once in every language; the outbox holds one delivery per
+    # (item, subscriber), a small state machine the broadcaster drains, so a crash loses nothing.
+    """
+    CREATE TABLE news_item (
+        id INTEGER PRIMARY KEY,
+        text_ru TEXT NOT NULL,
+        text_en TEXT NOT NULL,
+        text_zh TEXT NOT NULL,
+        title_ru TEXT,
+        title_en TEXT,
+        title_zh TEXT,
+        author_id INTEGER,
+        post_key TEXT UNIQUE,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+        progress_chat_id INTEGER,
+        progress_message_id INTEGER,
+        progress_locale TEXT,
+        finished_at TEXT,
+        CHECK ((title_ru IS NULL) = (title_en IS NULL) AND (title_en IS NULL) = (title_zh IS NULL))
+    );
+    CREATE TABLE news_audit (
+        id INTEGER PRIMARY KEY,
+        item_id INTEGER NOT NULL REFERENCES news_item(id) ON DELETE CASCADE,
+        action TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    );
+    CREATE TABLE delivery (
+        item_id INTEGER NOT NULL REFERENCES news_item(id) ON DELETE CASCADE,
+        user_id INTEGER NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending'
+            CHECK (state IN ('pending', 'sending', 'sent', 'dropped', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        next_attempt_at REAL NOT NULL DEFAULT 0,
+        updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+        PRIMARY KEY (item_id, user_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX delivery_due ON delivery (next_attempt_at, item_id, user_id) WHERE state = 'pending';
+    CREATE INDEX delivery_state ON delivery (state);
+    CREATE TABLE fsm_state (
+        key TEXT PRIMARY KEY,
+        state TEXT,
+        data TEXT NOT NULL DEFAULT '{}',
+        updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    );
+    """,
 ]

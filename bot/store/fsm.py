@@ -1,0 +1,73 @@
+"""aiogram FSM storage in the bot's SQLite file, so a conversation in progress (an admin's /post) survives
+a restart. aiogram ships memory, Redis and Mongo storages only."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from aiogram.exceptions import DataNotDictLikeError
+from aiogram.fsm.state import State
+from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder, StateType, StorageKey
+
+from bot.store.db import Database
+from bot.store.repositories import utcnow
+
+
+class SQLiteStorage(BaseStorage):
+    """State and data per key in table `fsm_state`; a key with neither is deleted."""
+
+    def __init__(self, db: Database, key_builder: KeyBuilder | None = None) -> None:
+        self.db = db
+        self.key_builder = key_builder or DefaultKeyBuilder(
+            with_bot_id=True, with_business_connection_id=True, with_destiny=True
+        )
+
+    def _key(self, key: StorageKey) -> str:
+        return self.key_builder.build(key)
+
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        value = state.state if isinstance(state, State) else state
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO fsm_state (key, state, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+                (self._key(key), value, utcnow()),
+            )
+            await conn.execute(
+                "DELETE FROM fsm_state WHERE key = ? AND state IS NULL AND data = '{}'", (self._key(key),)
+            )
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        async with self.db.conn.execute(
+            "SELECT state FROM fsm_state WHERE key = ?", (self._key(key),)
+        ) as cur:
+            row = await cur.fetchone()
+        return row[0] if row else None
+
+    async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        if not isinstance(data, dict):
+            msg = f"Data must be a dict or dict-like object, got {type(data).__name__}"
+            raise DataNotDictLikeError(msg)
+        body = json.dumps(data, ensure_ascii=False, sort_keys=True)
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO fsm_state (key, data, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
+                (self._key(key), body, utcnow()),
+            )
+            await conn.execute(
+                "DELETE FROM fsm_state WHERE key = ? AND state IS NULL AND data = '{}'", (self._key(key),)
+            )
+
+    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        async with self.db.conn.execute("SELECT data FROM fsm_state WHERE key = ?", (self._key(key),)) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return {}
+        data: dict[str, Any] = json.loads(row[0])
+        return data
+
+    async def close(self) -> None:
+        """The connection belongs to the store, which closes it after the dispatcher has stopped."""
