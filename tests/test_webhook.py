@@ -312,3 +312,36 @@ async def test_process_serves_webhooks_and_stops_cleanly_on_sigterm(
     assert "Traceback" not in "".join(log) + rest
     assert SECRET not in "".join(log) + rest
     assert TOKEN.split(":")[1] not in "".join(log) + rest
+
+
+# -- the container's HEALTHCHECK, run as Docker would run it -------------------------------------------------
+
+
+def healthcheck_command() -> list[str]:
+    dockerfile = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    [line] = [line for line in dockerfile.splitlines() if line.startswith("HEALTHCHECK")]
+    argv: list[str] = json.loads(line.split(" CMD ", 1)[1])
+    assert argv[0] == "python"
+    return [sys.executable, *argv[1:]]
+
+
+async def run_healthcheck(env: dict[str, str]) -> int:
+    process = await asyncio.create_subprocess_exec(
+        *healthcheck_command(),
+        env={"PATH": os.environ.get("PATH", ""), **env},
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    async with asyncio.timeout(30):
+        return await process.wait()
+
+
+async def test_container_healthcheck_follows_healthz(served: Served, store: Store) -> None:
+    env = {"WEBHOOK_URL": HOOK_URL, "WEBHOOK_PORT": str(served.server.port)}
+    assert await run_healthcheck(env) == 0
+    await store.close()
+    assert await run_healthcheck(env) != 0
+
+
+async def test_container_healthcheck_passes_in_polling_mode() -> None:
+    assert await run_healthcheck({"WEBHOOK_PORT": str(free_port())}) == 0  # nothing listens; nothing asked
