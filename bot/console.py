@@ -204,6 +204,7 @@ class Console:
         self._message_ids = itertools.count(1_000_000)  # the user's messages; far from the bot's ids
         self._query_ids = itertools.count(1)
         self._inline_message_ids = itertools.count(1)
+        self._other_message_ids = itertools.count(1)
 
     # -- the session -----------------------------------------------------------------------------------------
     async def run(self) -> None:
@@ -486,11 +487,14 @@ class Console:
             self._forget_buttons(method.message_id)
             self._print("(the bot deleted a message)")
         elif isinstance(result, Message):
-            self._sent(method, result)
+            self._sent(method, result.message_id, result.chat.id)
+        elif method.__api_method__.startswith("send") and isinstance(getattr(method, "chat_id", None), int):
+            # A kind of message the local session answers without a Message (a photo, a document…).
+            self._sent(method, -next(self._other_message_ids), getattr(method, "chat_id", 0))
         elif self.verbose:
             self._print(f"· {method.__api_method__}", dim=True)
 
-    def _sent(self, method: TelegramMethod[Any], message: Message) -> None:
+    def _sent(self, method: TelegramMethod[Any], message_id: int, chat_id: int) -> None:
         text = getattr(method, "text", None)
         html = is_html(getattr(method, "parse_mode", None))
         if text is None:
@@ -499,8 +503,8 @@ class Console:
             text = f"[{kind}] {caption}".rstrip()
         markup = getattr(method, "reply_markup", None)
         inline_markup = markup if isinstance(markup, InlineKeyboardMarkup) else None
-        shown = Shown(message.message_id, message.chat.id, text, html, inline_markup)
-        chat = "" if message.chat.id == self.user_id else f" → chat {message.chat.id}"
+        shown = Shown(message_id, chat_id, text, html, inline_markup)
+        chat = "" if chat_id == self.user_id else f" → chat {chat_id}"
         self._show(shown, f"bot{chat}")
         if isinstance(markup, ReplyKeyboardMarkup):
             keys = "  ".join(f"[{b.text}]" for row in markup.keyboard for b in row)

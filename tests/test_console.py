@@ -92,6 +92,12 @@ def demo_router(events: list[Any]) -> Router:
     async def toolong(message: Message) -> None:
         await message.answer("x" * 5000)
 
+    @router.message(Command("photo"))
+    async def photo(message: Message) -> None:
+        await message.answer_photo("https://example.org/p.jpg", caption="A <b>photo</b>")
+        assert message.bot is not None
+        await message.bot.send_message(4242, "to another chat")
+
     @router.message(CommandStart(deep_link=True))
     async def deep_link(message: Message, command: CommandObject) -> None:
         await message.answer(f"deep link {command.args}")
@@ -229,6 +235,11 @@ async def test_buttons_are_numbered_and_pressed(demo_app: App, events: list[Any]
     assert "alert: Careful!" in after(output, "2")
     assert "(opens https://example.org in a browser)" in after(output, "3")
     assert "did not answer the button press" in after(output, "6")
+
+
+async def test_other_kinds_of_messages_and_other_chats(demo_app: App) -> None:
+    output, _ = await converse(demo_app, "/photo")
+    assert "bot:\n  [photo] A photo\nbot → chat 4242:\n  to another chat" in after(output, "/photo")
 
 
 async def test_deep_link_and_switch_inline_buttons(demo_app: App) -> None:

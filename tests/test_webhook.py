@@ -24,7 +24,7 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from bot.app import App, create_bot, create_dispatcher
-from bot.config import Settings
+from bot.config import Settings, SettingsError
 from bot.i18n import PoI18n
 from bot.local_session import LocalSession
 from bot.store import Store
@@ -345,3 +345,11 @@ async def test_container_healthcheck_follows_healthz(served: Served, store: Stor
 
 async def test_container_healthcheck_passes_in_polling_mode() -> None:
     assert await run_healthcheck({"WEBHOOK_PORT": str(free_port())}) == 0  # nothing listens; nothing asked
+
+
+async def test_a_busy_port_is_a_one_line_error(served: Served, session: LocalSession) -> None:
+    settings = served.app.settings.model_copy(update={"webhook_port": served.server.port})
+    store, i18n = served.app.store, served.app.i18n
+    app = App(settings=settings, store=store, i18n=i18n, dp=create_dispatcher(settings, store, i18n))
+    with pytest.raises(SettingsError, match=r"^WEBHOOK_PORT: cannot listen on 127\.0\.0\.1:\d+"):
+        await serve_webhook(app, create_bot(settings, session=session), asyncio.Event())
