@@ -29,7 +29,13 @@ HOW_TO_START = (
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("run", help="start long polling (the default)")
+    sub.add_parser(
+        "run", help="start the bot (the default): long polling, or webhooks when WEBHOOK_URL is set"
+    )
+    console = sub.add_parser("console", help="try the bot in this terminal: no token, no network")
+    console.add_argument("--lang", choices=LOCALES, help="the Telegram language of the console user")
+    console.add_argument("--user-id", type=int, default=None, help="the console user's Telegram id")
+    console.add_argument("-v", "--verbose", action="store_true", help="also show every other Bot API call")
     content = sub.add_parser("content", help="check or load the content files")
     content_sub = content.add_subparsers(dest="action", required=True)
     content_sub.add_parser("check", help="validate content/ without touching the store")
@@ -54,6 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return content_command(settings, args.action)
         if args.command == "news":
             return news_post_command(settings, args.file)
+        if args.command == "console":
+            from bot.console import console_command
+
+            return console_command(settings, lang=args.lang, user_id=args.user_id, verbose=args.verbose)
         return run_bot(settings)
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -76,10 +86,16 @@ def run_bot(settings: Settings) -> int:
     if settings.bot_token is None:
         print(f"error: {HOW_TO_START}", file=sys.stderr)
         return EXIT_CONFIG
-    from bot.app import run
+    if settings.webhook_url is not None:
+        from bot.webhook import require_webhook_secret
+        from bot.webhook import run as run_mode
+
+        require_webhook_secret(settings)
+    else:
+        from bot.app import run as run_mode
 
     try:
-        run(settings)
+        run_mode(settings)
     except TelegramUnauthorizedError:
         print("error: BOT_TOKEN: Telegram refused the token (401 Unauthorized)", file=sys.stderr)
         return EXIT_CONFIG

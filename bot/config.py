@@ -76,6 +76,17 @@ class Settings(BaseSettings):
             raise ValueError("must be a file path such as data/bot.sqlite3")
         return value
 
+    @field_validator("webhook_url", mode="before")
+    @classmethod
+    def _webhook_url(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if not isinstance(value, str) or not re.match(r"^https?://[^\s/]+(/\S*)?$", value.strip()):
+            raise ValueError(
+                "must be the public https URL Telegram posts updates to, e.g. https://bot.example.org/tg"
+            )
+        return value.strip()
+
     @field_validator("webhook_secret", mode="before")
     @classmethod
     def _secret(cls, value: Any) -> Any:
