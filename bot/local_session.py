@@ -59,6 +59,8 @@ Responder = Callable[[TelegramMethod[Any]], Any]
 
 
 class LocalSession(BaseSession):
+    PASS: Any = object()  # queue this to let one request through with the normal answer
+
     def __init__(self, *, strict: bool = True, bot_user: User = BOT_USER) -> None:
         super().__init__()
         self.strict = strict
@@ -110,8 +112,8 @@ class LocalSession(BaseSession):
         self._resolve_defaults(bot, method)
         self.requests.append(method)
         queue = self._queued.get(type(method))
-        if queue:
-            result = queue.popleft()
+        result = queue.popleft() if queue else self.PASS
+        if result is not self.PASS:
             if isinstance(result, BaseException):
                 raise result
             if isinstance(result, tuple) and result and result[0] == "error":
