@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.handlers import errors, start
+from bot.handlers import errors, inline, start
 
 
 def get_routers() -> list[Router]:
-    return [errors.create_router(), start.create_router()]
+    return [errors.create_router(), start.create_router(), inline.create_router()]
