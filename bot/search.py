@@ -16,6 +16,7 @@ as typed. Ties keep programme order.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
@@ -34,9 +35,11 @@ from bot.content import Content, Person
 MAX_QUERY_CHARS = 256  # Telegram's limit for an inline query; longer chat text is cut here
 MAX_QUERY_WORDS = 8  # no name or organisation needs more; bounds the work for any input
 MAX_WORD_CHARS = 32
-FUZZY_MIN, FUZZY_MAX = 4, 24  # shorter words are too ambiguous for typos, longer ones are not names
+FUZZY_MIN, FUZZY_MAX = 4, 16  # shorter words are too ambiguous for typos, longer ones are not names
 CROWDED_PREFIX = 16  # prefixes shared by more words than this get their union precomputed
 _PERMUTED_WORDS = 4  # names up to this many words match in any word order
+_WINDOW = 2048
+_WINDOW_MASK = (1 << _WINDOW) - 1
 
 ABOUT_KEY = "about"
 INITIATIVE_KEY = "initiative"
@@ -99,13 +102,34 @@ def words(text: str) -> list[str]:
 
 def skeleton(latin: str) -> str:
     """The sound skeleton of a Latin word (lower case ASCII letters and digits)."""
-    return _DOUBLE.sub(r"\1", _SOUND.sub(lambda m: _SOUNDS[m.group()], latin))
+    if _SOUND.search(latin):
+        latin = _SOUND.sub(_sound, latin)
+    if _DOUBLE.search(latin):
+        latin = _DOUBLE.sub(_single, latin)
+    return latin
+
+
+def _sound(match: re.Match[str]) -> str:
+    return _SOUNDS[match.group()]
+
+
+def _single(match: re.Match[str]) -> str:
+    return match.group(1)
+
+
+@functools.cache
+def _ascii_table() -> dict[int, str]:
+    """anyascii's transliteration of the European alphabets as a `str.translate` table (C speed)."""
+    return {code: anyascii(chr(code)).lower() for code in range(0x80, 0x530)}
 
 
 def latin(word: str) -> str:
     """The skeleton of a folded non-Chinese word, transliterated with anyascii."""
     if not word.isascii():
-        word = _NOT_LATIN.sub("", anyascii(word).lower())
+        word = word.translate(_ascii_table())
+        if not word.isascii():
+            word = anyascii(word).lower()
+        word = _NOT_LATIN.sub("", word)
     return skeleton(word)
 
 
@@ -250,27 +274,46 @@ def _deletions(word: str, depth: int) -> set[str]:
 
 
 def _typo_budget(word: str) -> int:
-    return 1 if len(word) <= 5 else 2
+    return 1 if len(word) < 8 else 2
+
+
+def _typo_candidate(word: str) -> bool:
+    return FUZZY_MIN <= len(word) <= FUZZY_MAX and not _IS_HAN.match(word)
 
 
 def _indices(bits: int, limit: int | None) -> list[int]:
-    """Positions of the set bits, lowest first, at most `limit` of them."""
+    """Positions of the set bits, lowest first, at most `limit` of them.
+
+    Works a window at a time: isolating the lowest bit of a whole 10,000-bit set costs a pass over it.
+    """
     out: list[int] = []
-    if bits.bit_count() <= 16:
-        while bits and (limit is None or len(out) < limit):
-            low = bits & -bits
-            out.append(low.bit_length() - 1)
-            bits ^= low
-        return out
-    text = bin(bits)
-    end = len(text)
-    top = end - 1
-    while limit is None or len(out) < limit:
-        pos = text.rfind("1", 2, end)
-        if pos < 0:
-            break
-        out.append(top - pos)
-        end = pos
+    left = -1 if limit is None else limit
+    base = 0
+    while bits and left:
+        window = bits & _WINDOW_MASK
+        if not window:
+            skip = ((bits & -bits).bit_length() - 1) // _WINDOW * _WINDOW
+            bits >>= skip
+            base += skip
+            continue
+        if window.bit_count() <= 4:
+            while window and left:
+                low = window & -window
+                out.append(base + low.bit_length() - 1)
+                window ^= low
+                left -= 1
+        else:  # many bits: one conversion to text, then C-speed scans from the lowest bit up
+            text = bin(window)
+            end = len(text)
+            top = base + end - 1
+            while left:
+                end = text.rfind("1", 2, end)
+                if end < 0:
+                    break
+                out.append(top - end)
+                left -= 1
+        bits >>= _WINDOW
+        base += _WINDOW
     return out
 
 
@@ -287,6 +330,9 @@ class SearchIndex:
         count = len(self.people)
         self._docs: list[Match] = [Match(f"p:{p.slug}", Tier.LISTED, p) for p in self.people]
         self._docs += [Match(ABOUT_KEY, Tier.LISTED), Match(INITIATIVE_KEY, Tier.LISTED)]
+        self._by_tier: dict[Tier, list[Match]] = {
+            tier: [Match(m.key, tier, m.person) for m in self._docs] for tier in Tier if tier != Tier.LISTED
+        }
         self._people_mask = (1 << count) - 1
         self._listed = (self._docs[count], *self._docs[:count], self._docs[count + 1])
 
@@ -335,7 +381,7 @@ class SearchIndex:
         for i, word in enumerate(self._typo_words):
             for variant in _deletions(word, 2):
                 deletions[variant].append(i)
-        self._deletions = dict(deletions)
+        self._deletions = {variant: tuple(ids) for variant, ids in deletions.items()}  # tuples: GC skips them
 
     # -- public API --------------------------------------------------------------------------------------
     def search(self, query: str, limit: int | None = None) -> list[Person]:
@@ -353,8 +399,8 @@ class SearchIndex:
         mask = -1 if documents else self._people_mask
         found: list[Match] = []
         for tier, bits in self._tiers(query, mask):
-            for doc in _indices(bits, None if limit is None else limit - len(found)):
-                found.append(Match(self._docs[doc].key, tier, self._docs[doc].person))
+            table = self._by_tier[tier]
+            found += [table[doc] for doc in _indices(bits, None if limit is None else limit - len(found))]
             if limit is not None and len(found) >= limit:
                 break
         return found
@@ -362,40 +408,48 @@ class SearchIndex:
     # -- matching ------------------------------------------------------------------------------------------
     def _tiers(self, query: str, mask: int) -> list[tuple[Tier, int]]:
         query_words = [w[:MAX_WORD_CHARS] for w in words(query[:MAX_QUERY_CHARS])][:MAX_QUERY_WORDS]
-        if not query_words:
-            return []
-        forms: list[tuple[str, ...]] = [(w,) if _IS_HAN.match(w) else (w, latin(w)) for w in query_words]
-        exact = self._exact.get("".join(query_words), 0)
-        if all(len(f) == 2 for f in forms):
-            exact |= self._exact.get("".join(f[1] for f in forms), 0)
-        names = fields = mask
-        per_word: list[int] = []
-        for form in forms:
-            name_bits = field_bits = 0
+        forms: list[tuple[str, ...]] = []
+        fields = mask  # documents where every word matches as typed
+        loose = mask  # documents where every word matches, as typed or as a typo
+        for word in query_words:
+            skel = "" if _IS_HAN.match(word) else latin(word)
+            form: tuple[str, ...] = (word, skel) if skel and skel != word else (word,)
+            forms.append(form)
+            bits = 0
             for variant in form:
-                if variant:
-                    name_bits |= self._names.prefix(variant)
-                    field_bits |= self._fields.prefix(variant)
-            names &= name_bits
-            fields &= field_bits
-            per_word.append(field_bits & mask)
-        if all(per_word):
-            exact &= mask
-            names &= ~exact
-            fields &= ~(exact | names)
-            tiers = [(Tier.EXACT_NAME, exact), (Tier.NAME_PREFIX, names), (Tier.FIELD, fields)]
-            return [(tier, bits) for tier, bits in tiers if bits]
-        # A word that matches nothing as typed is taken as a typo; words that match stay as they are.
-        typos = mask
-        for form, field_bits in zip(forms, per_word, strict=True):
-            typos &= field_bits or self._typo_bits_for(form[-1])
-            if not typos:
+                bits |= self._fields.prefix(variant)
+            bits &= mask
+            if bits:
+                loose &= bits
+            else:  # a word that matches nothing as typed is taken as a typo; the others stay as typed
+                fields = 0
+                loose &= self._typo_bits_for(form[-1])
+            if not loose:
                 break
-        return [(Tier.FUZZY, typos)] if typos else []
+            fields &= bits
+        if not forms:
+            return []
+        fields &= loose  # empty when the loop stopped early on a word that matches nothing at all
+        exact = self._exact.get("".join(query_words), 0) | self._exact.get("".join(f[-1] for f in forms), 0)
+        exact &= mask
+        if not fields:
+            return [(Tier.EXACT_NAME, exact)] if exact else ([(Tier.FUZZY, loose)] if loose else [])
+        names = fields
+        for form in forms:
+            bits = 0
+            for variant in form:
+                bits |= self._names.prefix(variant)
+            names &= bits
+            if not names:
+                break
+        names &= ~exact
+        fields &= ~(exact | names)
+        tiers = [(Tier.EXACT_NAME, exact), (Tier.NAME_PREFIX, names), (Tier.FIELD, fields)]
+        return [(tier, bits) for tier, bits in tiers if bits]
 
     def _typo_bits_for(self, word: str) -> int:
-        """Documents with a word one or two typos away (one for words of up to five letters)."""
-        if not FUZZY_MIN <= len(word) <= FUZZY_MAX or _IS_HAN.match(word):
+        """Documents with a word one typo away (two for words of eight letters or more)."""
+        if not _typo_candidate(word):
             return 0
         budget = _typo_budget(word)
         seen: set[int] = set()

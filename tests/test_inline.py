@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.content import build_content, read_documents
+from bot.handlers.inline import PAGE_SIZE
 from bot.store import Store
 from bot.telegram_rules import html_problems
 from tests import updates
@@ -175,23 +176,29 @@ async def _with_many_people(store: Store, count: int) -> None:
     await store.load_content(build_content(documents, version="many"))
 
 
-async def test_pages_of_fifty_with_next_offset(driver: Driver, store: Store) -> None:
+async def _all_pages(driver: Driver, query: str, language_code: str = "en") -> list[AnswerInlineQuery]:
+    answers = [the_answer(await driver.feed(updates.inline_query(query, language_code=language_code)))]
+    while answers[-1].next_offset:
+        offset = answers[-1].next_offset
+        update = updates.inline_query(query, language_code=language_code, offset=offset)
+        answers.append(the_answer(await driver.feed(update)))
+    return answers
+
+
+async def test_pages_with_next_offset(driver: Driver, store: Store) -> None:
     await _with_many_people(store, 60)  # 70 people, the roundtable and the initiative: 72 entries
-    first = the_answer(await driver.feed(updates.inline_query("")))
-    assert len(first.results) == 50
-    assert first.next_offset == "50"
-    second = the_answer(await driver.feed(updates.inline_query("", offset="50")))
-    assert len(second.results) == 22
-    assert second.next_offset == ""
-    ids = [r.id for r in first.results] + [r.id for r in second.results]
+    pages = await _all_pages(driver, "")
+    assert [len(p.results) for p in pages] == [PAGE_SIZE] * (72 // PAGE_SIZE) + [72 % PAGE_SIZE]
+    assert [p.next_offset for p in pages] == [str(PAGE_SIZE * n) for n in range(1, len(pages))] + [""]
+    ids = [r.id for p in pages for r in p.results]
     assert len(set(ids)) == 72
+    assert ids[0] == "about"
     assert ids[-1] == "initiative"
-    guests = the_answer(await driver.feed(updates.inline_query("guest", language_code="ru")))
-    assert len(guests.results) == 50
-    assert guests.next_offset == "50"
-    assert articles(guests)[0].title == "Гость 0"
-    rest = the_answer(await driver.feed(updates.inline_query("guest", offset="50")))
-    assert [r.id for r in rest.results] == [f"p:guest-{i}" for i in range(50, 60)]
+    assert all(p.is_personal for p in pages)
+    guests = await _all_pages(driver, "guest", language_code="ru")
+    assert [r.id for p in guests for r in p.results] == [f"p:guest-{i}" for i in range(60)]
+    assert articles(guests[0])[0].title == "Гость 0"
+    assert articles(guests[-1])[-1].title == "Гость 59"
 
 
 @pytest.mark.parametrize("offset", ["abc", "-1", "1e3", " 50", "50 ", "٥٠", "9" * 64, "999999", "0x10"])

@@ -12,4 +12,5 @@ from bot.handlers import errors, inline, start
 
 
 def get_routers() -> list[Router]:
-    return [errors.create_router(), start.create_router(), inline.create_router()]
+    # Inline queries concern only the inline router: placed early, they skip walking the chat routers.
+    return [errors.create_router(), inline.create_router(), start.create_router()]

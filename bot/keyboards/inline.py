@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.deep_linking import create_deep_link
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.telegram_rules import START_PARAM_RE
+
+
+def start_link(username: str, payload: str) -> str:
+    """`https://t.me/<username>?start=<payload>` (what `create_start_link` builds, without a getMe call)."""
+    if not START_PARAM_RE.match(payload):
+        raise ValueError(f"not a deep-link payload: {payload!r}")
+    return f"https://t.me/{username}?start={payload}"
 
 
 def open_in_bot(username: str, payload: str) -> InlineKeyboardMarkup:
-    """`https://t.me/<username>?start=<payload>`; the payload must be `[A-Za-z0-9_-]{1,64}`."""
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("Open in the bot"), url=create_deep_link(username, "start", payload))
-    return builder.as_markup()
+    button = InlineKeyboardButton(text=_("Open in the bot"), url=start_link(username, payload))
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
