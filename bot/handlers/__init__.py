@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.handlers import about, admin, errors, fallback, initiative, language, news, speakers, start
+from bot.handlers import about, admin, errors, fallback, initiative, inline, language, news, speakers, start
 from bot.handlers import help as help_
 
 
 def get_routers() -> list[Router]:
     return [
         errors.create_router(),
+        # Inline queries concern only the inline router: placed early, they skip walking the chat routers.
+        inline.create_router(),
         # news before start: it owns the `/start subscribe` deep link.
         news.create_router(),
         admin.create_router(),
