@@ -79,6 +79,18 @@ async def test_deep_link_opens_the_initiative(
     assert SubscribeCb(on=True).pack() in datas(sent.reply_markup)
 
 
+@pytest.mark.parametrize(("code", "expected"), LANGUAGES)
+async def test_deep_links_used_by_inline_results_open_about_and_speakers(
+    driver: Driver, store: Store, i18n: PoI18n, code: str, expected: str
+) -> None:
+    about = one_message(await driver.feed(updates.message("/start about", language_code=code)))
+    speakers = one_message(await driver.feed(updates.message("/start speakers", language_code=code)))
+    with locale(i18n, expected):
+        assert about.text == screens.about(store.content).text
+        assert speakers.text == screens.first_speakers_page(store.content).text
+    assert language_of(about.text) == expected
+
+
 @pytest.mark.parametrize(
     "payload", ["speaker-nobody", "speaker-", "speaker-KIN-PHEA", "zzz", "initiative-x", "a" * 64, "-_-"]
 )

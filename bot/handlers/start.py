@@ -23,7 +23,8 @@ async def is_subscribed(store: Store, user_id: int | None) -> bool:
 
 
 async def start(message: Message, command: CommandObject, store: Store) -> None:
-    """`/start`, `/start speaker-<slug>`, `/start initiative`; any other payload gets the greeting."""
+    """`/start`, `/start speaker-<slug>`, `/start initiative`, `/start about`, `/start speakers`; any other
+    payload gets the greeting."""
     content = store.content
     payload = (command.args or "").strip()
     user_id = message.from_user.id if message.from_user else None
@@ -34,6 +35,10 @@ async def start(message: Message, command: CommandObject, store: Store) -> None:
             screen = screens.person(content, person)
     elif payload == "initiative":
         screen = screens.initiative(content, await is_subscribed(store, user_id))
+    elif payload == "about":
+        screen = screens.about(content)
+    elif payload == "speakers":
+        screen = screens.first_speakers_page(content)
     if screen is None:
         subscribed = await is_subscribed(store, user_id)
         screen = screens.greeting(content, subscribed, private=message.chat.type == "private")
