@@ -4,6 +4,7 @@ a restart. aiogram ships memory, Redis and Mongo storages only."""
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,12 +15,19 @@ from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder,
 from bot.store.db import Database
 from bot.store.repositories import utcnow
 
+STATE_CACHE_SIZE = 50_000
+
 
 class SQLiteStorage(BaseStorage):
-    """State and data per key in table `fsm_state`; a key with neither is deleted."""
+    """State and data per key in table `fsm_state`; a key with neither is deleted.
+
+    aiogram asks for the state of every update (inline queries included), so states are cached in memory,
+    written through: this process is the only writer of its store, and most users have no state at all.
+    """
 
     def __init__(self, db: Database, key_builder: KeyBuilder | None = None) -> None:
         self.db = db
+        self._states: OrderedDict[str, str | None] = OrderedDict()
         self.key_builder = key_builder or DefaultKeyBuilder(
             with_bot_id=True, with_business_connection_id=True, with_destiny=True
         )
@@ -27,8 +35,15 @@ class SQLiteStorage(BaseStorage):
     def _key(self, key: StorageKey) -> str:
         return self.key_builder.build(key)
 
+    def _remember(self, key: str, state: str | None) -> None:
+        self._states[key] = state
+        self._states.move_to_end(key)
+        if len(self._states) > STATE_CACHE_SIZE:
+            self._states.popitem(last=False)
+
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
+        self._states.pop(self._key(key), None)  # never serve a stale state if the write fails
         async with self.db.transaction() as conn:
             await conn.execute(
                 "INSERT INTO fsm_state (key, state, updated_at) VALUES (?, ?, ?) "
@@ -38,13 +53,17 @@ class SQLiteStorage(BaseStorage):
             await conn.execute(
                 "DELETE FROM fsm_state WHERE key = ? AND state IS NULL AND data = '{}'", (self._key(key),)
             )
+        self._remember(self._key(key), value)
 
     async def get_state(self, key: StorageKey) -> str | None:
-        async with self.db.conn.execute(
-            "SELECT state FROM fsm_state WHERE key = ?", (self._key(key),)
-        ) as cur:
+        built = self._key(key)
+        if built in self._states:
+            return self._states[built]
+        async with self.db.conn.execute("SELECT state FROM fsm_state WHERE key = ?", (built,)) as cur:
             row = await cur.fetchone()
-        return row[0] if row else None
+        state: str | None = row[0] if row else None
+        self._remember(built, state)
+        return state
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         if not isinstance(data, dict):
