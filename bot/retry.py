@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
@@ -34,6 +34,12 @@ def no_retry() -> Iterator[None]:
         yield
     finally:
         _disabled.reset(token)
+
+
+def creates(method: TelegramMethod[Any]) -> bool:
+    """Whether repeating `method` may create a second message: after a timeout Telegram may already have
+    delivered the first, so only a definite answer (429, 5xx) makes a resend safe."""
+    return type(method).__name__.startswith(("Send", "Forward", "Copy"))
 
 
 class RetryMiddleware(BaseRequestMiddleware):
@@ -65,7 +71,7 @@ class RetryMiddleware(BaseRequestMiddleware):
                     raise
                 delay = float(exc.retry_after)
             except (TelegramServerError, TelegramNetworkError) as exc:
-                if attempt == self.attempts:
+                if attempt == self.attempts or (isinstance(exc, TelegramNetworkError) and creates(method)):
                     raise
                 delay = self.backoff * 2 ** (attempt - 1)
                 log.warning("%s failed (%s), retrying in %.1fs", type(method).__name__, exc.message, delay)

@@ -5,8 +5,13 @@ from __future__ import annotations
 import pytest
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
-from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter, TelegramServerError
-from aiogram.methods import GetUpdates, SendMessage
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.methods import AnswerCallbackQuery, GetUpdates, SendMessage
 
 from bot.local_session import LocalSession
 from bot.retry import RetryMiddleware, no_retry
@@ -75,3 +80,18 @@ async def test_polling_and_no_retry_blocks_are_left_alone(
     with no_retry(), pytest.raises(TelegramRetryAfter):
         await bot.send_message(1, "hello")
     assert slept == []
+
+
+async def test_network_errors_resend_no_message_but_repeat_harmless_calls(
+    retrying: tuple[Bot, LocalSession], slept: list[float]
+) -> None:
+    """A timeout may hide a delivered message: a send is not repeated, an edit or an answer is."""
+    bot, session = retrying
+    session.add_error_for(SendMessage, 0, "Request timeout error")
+    with pytest.raises(TelegramNetworkError):
+        await bot.send_message(1, "hello")
+    assert len(session.requests_of(SendMessage)) == 1
+    session.add_error_for(AnswerCallbackQuery, 0, "Request timeout error")
+    assert await bot.answer_callback_query("cq1") is True
+    assert len(session.requests_of(AnswerCallbackQuery)) == 2
+    assert slept == [0.5]
