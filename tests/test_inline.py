@@ -188,7 +188,8 @@ async def _all_pages(driver: Driver, query: str, language_code: str = "en") -> l
 async def test_pages_with_next_offset(driver: Driver, store: Store) -> None:
     await _with_many_people(store, 60)  # 70 people, the roundtable and the initiative: 72 entries
     pages = await _all_pages(driver, "")
-    assert [len(p.results) for p in pages] == [PAGE_SIZE] * (72 // PAGE_SIZE) + [72 % PAGE_SIZE]
+    full, rest = divmod(72, PAGE_SIZE)
+    assert [len(p.results) for p in pages] == [PAGE_SIZE] * full + ([rest] if rest else [])
     assert [p.next_offset for p in pages] == [str(PAGE_SIZE * n) for n in range(1, len(pages))] + [""]
     ids = [r.id for p in pages for r in p.results]
     assert len(set(ids)) == 72

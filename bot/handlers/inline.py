@@ -1,6 +1,6 @@
 """Inline mode: `@bot kin` in any chat lists matching participants; choosing one posts that card there.
 
-Results follow the user's language (`is_personal`), come 50 to a page with `next_offset`, and the empty
+Results follow the user's language (`is_personal`), come PAGE_SIZE to a page with `next_offset`, and the empty
 query lists the roundtable, everyone, then the initiative. Rendered results are kept per content snapshot
 and language, so typing does not re-render the same cards on every keystroke.
 """
@@ -29,7 +29,8 @@ from bot.render import about_card, event_date, initiative_card, person_card
 from bot.search import ABOUT_KEY, Match, SearchIndex
 from bot.store import Store
 
-PAGE_SIZE = 20  # Telegram allows 50; clients fetch the next page as the list is scrolled
+PAGE_SIZE = 12  # the empty query (roundtable, ten people, initiative) on one page; Telegram allows 50,
+# but every uncached card costs, and clients fetch the next page (next_offset) as the list is scrolled
 CACHE_SECONDS = 30  # short: content reloads and language changes show up quickly
 NOTHING_FOUND_START = "speakers"  # `/start speakers`: the list of everyone
 _OFFSET = re.compile(r"[0-9]{1,6}")
