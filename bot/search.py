@@ -11,7 +11,9 @@ transliterations disagree on (ph/f, kh/h, w/v, y/i, doubled letters), so `Moin`,
 `Феа` and `Phea`-ish `Fea`, `安丰全` and `anfengquan` meet. Ranking: exact name > name prefix > any other
 field (organisation, country, role; prefix, any word order) > one or two typos (rapidfuzz OSA distance on
 the skeletons, candidates from a SymSpell-style deletion index), tried only for words that match nothing
-as typed. Ties keep programme order.
+as typed. Ties keep programme order. Key-mashing finds nobody: a skeleton stands in for a word as a prefix
+only when it keeps two letters and the word repeats no letter three times (`zzzzzz` is not the prefix
+`z`), and a query of one lone letter matches the starts of names only, not every `и` or `её` in a role.
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ _SOUNDS = {
 }
 _SOUND = re.compile("|".join(sorted(_SOUNDS, key=len, reverse=True)))
 _DOUBLE = re.compile(r"(.)\1+")
+_RUN = re.compile(r"(.)\1\1")  # three of one letter: key-mashing, not a spelling
 
 
 class Tier(IntEnum):
@@ -264,6 +267,17 @@ class _Vocabulary:
         return union
 
 
+def _sound_prefix(word: str, skel: str) -> bool:
+    """Whether a query word's skeleton may stand in for it as a name or field prefix.
+
+    Collapsing letters is right for sound-alikes (`Yakhayya` meets `Yahaya`) but turns key-mashing into a
+    one-letter prefix that matches half the programme (`zzzzzz` → `z`, `ё` → `e`): a skeleton prefixes only
+    for a word of two letters or more that keeps two letters or more and repeats no letter three times.
+    Exact names and typos still use the skeleton, where a stray letter cannot widen the match.
+    """
+    return len(word) >= 2 and len(skel) >= 2 and not _RUN.search(word)
+
+
 def _deletions(word: str, depth: int) -> set[str]:
     found = {word}
     frontier = {word}
@@ -408,29 +422,34 @@ class SearchIndex:
     # -- matching ------------------------------------------------------------------------------------------
     def _tiers(self, query: str, mask: int) -> list[tuple[Tier, int]]:
         query_words = [w[:MAX_WORD_CHARS] for w in words(query[:MAX_QUERY_CHARS])][:MAX_QUERY_WORDS]
-        forms: list[tuple[str, ...]] = []
+        forms: list[tuple[str, ...]] = []  # what each word prefix-matches: as typed, and maybe its skeleton
+        sounds: list[str] = []  # each word's skeleton, for exact names and typos
         fields = mask  # documents where every word matches as typed
         loose = mask  # documents where every word matches, as typed or as a typo
+        # A lone letter is the start of a name; in other fields it would hit every `и`, `a`, `её`.
+        lone_letter = len(query_words) == 1 and len(query_words[0]) == 1 and not _IS_HAN.match(query_words[0])
+        vocabulary = self._names if lone_letter else self._fields
         for word in query_words:
             skel = "" if _IS_HAN.match(word) else latin(word)
-            form: tuple[str, ...] = (word, skel) if skel and skel != word else (word,)
+            sounds.append(skel or word)
+            form: tuple[str, ...] = (word, skel) if skel != word and _sound_prefix(word, skel) else (word,)
             forms.append(form)
             bits = 0
             for variant in form:
-                bits |= self._fields.prefix(variant)
+                bits |= vocabulary.prefix(variant)
             bits &= mask
             if bits:
                 loose &= bits
             else:  # a word that matches nothing as typed is taken as a typo; the others stay as typed
                 fields = 0
-                loose &= self._typo_bits_for(form[-1])
+                loose &= self._typo_bits_for(sounds[-1])
             if not loose:
                 break
             fields &= bits
         if not forms:
             return []
         fields &= loose  # empty when the loop stopped early on a word that matches nothing at all
-        exact = self._exact.get("".join(query_words), 0) | self._exact.get("".join(f[-1] for f in forms), 0)
+        exact = self._exact.get("".join(query_words), 0) | self._exact.get("".join(sounds), 0)
         exact &= mask
         if not fields:
             return [(Tier.EXACT_NAME, exact)] if exact else ([(Tier.FUZZY, loose)] if loose else [])

@@ -140,6 +140,43 @@ def test_results_are_precise(index: SearchIndex, query: str, slugs: list[str]) -
     assert [p.slug for p in index.search(query)] == slugs
 
 
+@pytest.mark.parametrize("query", ["zzzzzz", "qqqq", "ё", "Ё", "xxxxxxxx", "ьььь", "!!!!", "zz", "аааа", "z"])
+def test_key_mashing_finds_nobody(index: SearchIndex, query: str) -> None:
+    # Collapsed letters once made `zzzzzz` the prefix `z`; a lone `ё` hit the pronoun `её` in a role.
+    assert index.search(query) == []
+    assert index.matches(query, 50, documents=True) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "slug"),
+    [
+        ("Moin", "moin-ul-haque"),
+        ("Мойн", "moin-ul-haque"),
+        ("Моин", "moin-ul-haque"),
+        ("Phea", "kin-phea"),
+        ("Феа", "kin-phea"),
+        ("wibovo", "hartanto-wibowo"),
+        ("berahtali", "yahaya-berakhtali"),
+        ("Yakhayya", "yahaya-berakhtali"),  # doubled letters still meet single ones
+        ("安丰全", "an-fengquan"),
+        ("anfengquan", "an-fengquan"),
+        ("wib", "hartanto-wibowo"),
+        ("kin", "kin-phea"),
+        ("安", "an-fengquan"),
+    ],
+)
+def test_sound_alikes_and_short_prefixes_still_match(index: SearchIndex, query: str, slug: str) -> None:
+    assert [p.slug for p in index.search(query)] == [slug]
+
+
+def test_a_lone_letter_is_the_start_of_a_name(index: SearchIndex) -> None:
+    found = index.matches("a")
+    assert [m.person.slug for m in found if m.person] == ["almas-chukin", "an-fengquan"]
+    assert {m.tier for m in found} == {Tier.NAME_PREFIX}
+    assert first(index, "moin ul h") == ("moin-ul-haque", Tier.NAME_PREFIX)
+    assert first(index, "kin c") == ("kin-phea", Tier.FIELD)  # with other words, a letter may start a field
+
+
 def test_empty_query_lists_everyone_in_programme_order(index: SearchIndex, content: Content) -> None:
     assert index.search("") == list(content.people)
     assert index.search("   ") == list(content.people)
