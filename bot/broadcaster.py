@@ -391,26 +391,42 @@ class Broadcaster:
             figures = (progress.sent, progress.dropped, progress.failed, progress.left)
             if self._last_progress.get(progress.item_id) == figures:
                 continue
-            self._last_progress[progress.item_id] = figures
-            if progress.done:
-                await self.store.outbox.mark_finished(progress.item_id)
-                self._last_progress.pop(progress.item_id, None)
-                log.info(
-                    "news #%d delivered: %d sent, %d dropped, %d failed",
-                    progress.item_id,
-                    progress.sent,
-                    progress.dropped,
-                    progress.failed,
-                )
-            else:
-                log.info(
-                    "news #%d: %d sent, %d dropped, %d failed, %d left",
-                    progress.item_id,
-                    progress.sent,
-                    progress.dropped,
-                    progress.failed,
-                    progress.left,
-                )
+            await self._report(bot, progress)
+
+    async def _report(self, bot: Bot, progress: ItemProgress) -> None:
+        has_message = progress.progress_chat_id is not None and progress.progress_message_id is not None
+        if has_message:
+            # An edit counts against the same budget as the broadcast. Deliveries in flight finish while we
+            # wait, so the figures are read after the wait: an edit never shows fewer than are delivered.
+            await self._wait_turn()
+            fresh = await self.store.outbox.progress(progress.item_id)
+            if fresh is None:
+                return
+            progress = fresh
+        figures = (progress.sent, progress.dropped, progress.failed, progress.left)
+        if self._last_progress.get(progress.item_id) == figures:
+            return
+        self._last_progress[progress.item_id] = figures
+        if progress.done:
+            await self.store.outbox.mark_finished(progress.item_id)
+            self._last_progress.pop(progress.item_id, None)
+            log.info(
+                "news #%d delivered: %d sent, %d dropped, %d failed",
+                progress.item_id,
+                progress.sent,
+                progress.dropped,
+                progress.failed,
+            )
+        else:
+            log.info(
+                "news #%d: %d sent, %d dropped, %d failed, %d left",
+                progress.item_id,
+                progress.sent,
+                progress.dropped,
+                progress.failed,
+                progress.left,
+            )
+        if has_message:
             await self._edit_progress(bot, progress)
 
     async def eta(self, item_id: int) -> float:
@@ -419,14 +435,13 @@ class Broadcaster:
         return left / self.rate + max(self._paused_until - self.clock(), 0.0)
 
     async def _edit_progress(self, bot: Bot, progress: ItemProgress) -> None:
+        """Edit the admin's progress message with figures read after `_wait_turn` (see `_report`)."""
         if progress.progress_chat_id is None or progress.progress_message_id is None:
             return
         locale = progress.progress_locale or self.default_locale
         eta = await self.eta(progress.item_id)
         with self.i18n.context(), self.i18n.use_locale(locale):
             text = progress_text(progress, eta)
-        # An edit counts against the same budget as the broadcast.
-        await self._wait_turn()
         try:
             await bot.edit_message_text(
                 text=text, chat_id=progress.progress_chat_id, message_id=progress.progress_message_id

@@ -424,3 +424,47 @@ async def test_a_news_item_without_subscribers_is_finished_at_once(
     assert item.recipients == 0
     await make_broadcaster(store, i18n, clock).drain(tbot)
     assert await store.outbox.unfinished() == []
+
+
+async def test_progress_edit_reads_the_figures_after_waiting_for_its_turn(
+    store: Store,
+    i18n: PoI18n,
+    clock: FakeClock,
+    timed: TimedSession,
+    tbot: Bot,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The delivery in flight is recorded while the progress edit waits for its sending slot: the edit
+    that follows must not say "being sent … left: 1" about a broadcast that has finished."""
+    await add_subscriber(store, 1)
+    await store.news.post(DRAFT, actor="telegram:9001", author_id=9001, progress=(9001, 77, "en"))
+    recorded = asyncio.Event()
+    claimed = False
+    mark_sending, mark_sent = store.outbox.mark_sending, store.outbox.mark_sent
+
+    async def claim(item_id: int, user_id: int) -> bool:
+        nonlocal claimed
+        claimed = True
+        return await mark_sending(item_id, user_id)
+
+    async def record(item_id: int, user_id: int) -> None:
+        await mark_sent(item_id, user_id)
+        timed.times.append((clock(), SendMessage(chat_id=0, text="recorded")))  # a marker in the timeline
+        recorded.set()
+
+    async def sleep(seconds: float) -> None:
+        await clock.sleep(seconds)
+        if claimed:
+            await recorded.wait()  # the request in flight ends during any wait after it started
+
+    monkeypatch.setattr(store.outbox, "mark_sending", claim)
+    monkeypatch.setattr(store.outbox, "mark_sent", record)
+    await broadcaster_module.Broadcaster(store, i18n, clock=clock, sleep=sleep).drain(tbot)
+
+    timeline = [m for _, m in timed.times]
+    marker = next(i for i, m in enumerate(timeline) if isinstance(m, SendMessage) and m.chat_id == 0)
+    edits_after = [m for m in timeline[marker:] if isinstance(m, EditMessageText)]
+    assert edits_after, "the finished broadcast is reported"
+    assert all("has been sent" in m.text for m in edits_after), [m.text for m in edits_after]
+    assert "Delivered: 1" in edits_after[-1].text
+    assert await store.outbox.unfinished() == []
