@@ -154,6 +154,16 @@ async def test_cancel_without_a_flow(driver: Driver) -> None:
     assert "nothing to cancel" in replies[0].text
 
 
+@pytest.mark.parametrize(("code", "locale"), [("ru", "ru"), ("en", "en"), ("zh-hans", "zh")])
+async def test_cancel_from_someone_else_is_polite(driver: Driver, code: str, locale: str) -> None:
+    replies = sends(await driver.feed(updates.message("/cancel", user_id=77, language_code=code)))
+    assert len(replies) == 1
+    assert language_of(replies[0].text) == locale
+    assert "/help" not in replies[0].text  # not "I don't know that command"
+    with_admin_flow = sends(await driver.feed(admin_says("/cancel", code)))
+    assert [m.text for m in with_admin_flow] == [replies[0].text]  # the same "nothing to cancel"
+
+
 async def test_text_telegram_would_refuse_is_asked_again(driver: Driver) -> None:
     await driver.feed(admin_says("/post"))
     replies = sends(await driver.feed(admin_says("x" * 4090)))

@@ -244,6 +244,11 @@ async def refuse(message: Message) -> None:
     await message.answer(refusal_text())
 
 
+async def nothing_to_cancel(message: Message) -> None:
+    """Everyone may send /cancel (it is in the admin's prompts); only admins have anything to cancel."""
+    await message.answer(_("There is nothing to cancel."))
+
+
 async def refuse_callback(query: CallbackQuery) -> None:
     await query.answer(refusal_text(), show_alert=True)
 
@@ -264,6 +269,7 @@ def create_router() -> Router:
     # Everyone the admin filter turned away: a polite refusal, nothing else.
     refusal = Router(name="admin-refusal")
     refusal.message.register(refuse, Command(*REFUSAL_COMMANDS))
+    refusal.message.register(nothing_to_cancel, Command("cancel"))
     refusal.callback_query.register(refuse_callback, PostCb.filter())
 
     router = Router(name="admin-and-refusal")
