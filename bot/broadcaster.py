@@ -2,7 +2,8 @@
 
 Every delivery is a row in SQLite. It is marked `sending` just before the call and `sent` as soon as Telegram
 confirms, so a crash can only repeat the few messages in flight at that moment (rows left in `sending` are
-sent again on restart); nothing is lost.
+sent again on restart); nothing is lost. When the outcome cannot be written (the database is locked by another
+process), it is retried with a short backoff, then kept in memory and written before anything else is sent.
 
 Pacing: at most `rate` messages a second overall (evenly spaced, and never more than `rate` in any one-second
 window), never two a second to one chat, at most `max_in_flight` requests at once. A 429 pauses the whole
@@ -22,6 +23,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -41,6 +43,7 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
+Record = Callable[[], Awaitable[None]]
 
 PER_CHAT_INTERVAL = 1.0
 DROP_ERRORS = ("chat not found", "peer_id_invalid", "user not found")
@@ -74,6 +77,8 @@ class Broadcaster:
         poll_interval: float = 2.0,
         progress_interval: float = 3.0,
         batch_size: int = 200,
+        record_attempts: int = 3,
+        record_backoff: float = 0.5,
     ) -> None:
         self.store = store
         self.i18n = i18n
@@ -92,6 +97,10 @@ class Broadcaster:
         self.poll_interval = poll_interval
         self.progress_interval = progress_interval
         self.batch_size = batch_size
+        # Recording an outcome can fail (another process holds the database past the busy timeout): retry a
+        # few times, then keep it in memory and record it before anything else is sent.
+        self.record_attempts = max(1, record_attempts)
+        self.record_backoff = record_backoff
         self.counters = BroadcastCounters()
 
         self._task: asyncio.Task[None] | None = None
@@ -108,6 +117,7 @@ class Broadcaster:
         self._next_progress = 0.0
         self._last_progress: dict[int, tuple[int, int, int, int]] = {}
         self._rendered: dict[tuple[int, str], str] = {}
+        self._unrecorded: list[tuple[int, int, Record]] = []
 
     # -- lifecycle ------------------------------------------------------------------------------------------
     @property
@@ -195,6 +205,9 @@ class Broadcaster:
             return await self._deliver_due(bot)
 
     async def _deliver_due(self, bot: Bot) -> float | None:
+        if not await self._record_unrecorded():
+            # Sending more while outcomes cannot be written would only grow what a restart sends twice.
+            return self.poll_interval
         try:
             while not self._stopping.is_set():
                 batch = await self.store.outbox.due(self.clock(), self.batch_size)
@@ -213,6 +226,7 @@ class Broadcaster:
         finally:
             if self._in_flight:
                 await asyncio.gather(*self._in_flight, return_exceptions=True)
+            await self._record_unrecorded()
         await self._maybe_report(bot, force=True)
         next_due = await self.store.outbox.next_due_at()
         return None if next_due is None else max(next_due - self.clock(), 0.0)
@@ -252,31 +266,37 @@ class Broadcaster:
         outbox = self.store.outbox
         try:
             if text is None:
-                await outbox.fail(item, chat, "news item not found")
+                await self._record(item, chat, partial(outbox.fail, item, chat, "news item not found"))
                 self.counters.failed += 1
                 return
             try:
                 await bot.send_message(chat, text)
             except TelegramRetryAfter as exc:
                 resume = self._pause_all(exc.retry_after)
-                await outbox.retry_later(item, chat, exc.message, resume, count_attempt=False)
+                await self._record(
+                    item,
+                    chat,
+                    partial(outbox.retry_later, item, chat, exc.message, resume, count_attempt=False),
+                )
                 self.counters.retry_after += 1
             except TelegramForbiddenError as exc:
-                await outbox.drop(item, chat, exc.message, unsubscribe=True)
+                await self._record(
+                    item, chat, partial(outbox.drop, item, chat, exc.message, unsubscribe=True)
+                )
                 self.counters.dropped += 1
                 log.info("broadcaster: user %d cannot receive messages (%s): unsubscribed", chat, exc.message)
             except TelegramBadRequest as exc:
                 if any(marker in exc.message.lower() for marker in DROP_ERRORS):
-                    await outbox.drop(item, chat, exc.message)
+                    await self._record(item, chat, partial(outbox.drop, item, chat, exc.message))
                     self.counters.dropped += 1
                 else:  # the same request would be refused again
-                    await outbox.fail(item, chat, exc.message)
+                    await self._record(item, chat, partial(outbox.fail, item, chat, exc.message))
                     self.counters.failed += 1
                     log.warning("broadcaster: item %d to %d refused: %s", item, chat, exc.message)
             except (TelegramAPIError, OSError, TimeoutError) as exc:
                 await self._retry_or_fail(delivery, f"{type(exc).__name__}: {exc}")
             else:
-                await outbox.mark_sent(item, chat)
+                await self._record(item, chat, partial(outbox.mark_sent, item, chat))
                 self.counters.sent += 1
         except Exception:
             # The row stays `sending` and is sent again after a restart.
@@ -285,29 +305,52 @@ class Broadcaster:
             self._in_flight_chats.discard(chat)
             self._slots.release()
 
+    async def _record(self, item: int, chat: int, write: Record) -> bool:
+        """Write one delivery's outcome, retrying with a short backoff; if the database still refuses, keep
+        it for `_record_unrecorded` (the row stays `sending`, so nothing sends it again meanwhile)."""
+        for attempt in range(self.record_attempts):
+            try:
+                await write()
+            except Exception as exc:
+                if attempt + 1 < self.record_attempts:
+                    log.warning("broadcaster: cannot record news #%d to %d (%s); retrying", item, chat, exc)
+                    await self.sleep(self.record_backoff * 2**attempt)
+                    continue
+                log.exception("broadcaster: cannot record news #%d to %d; kept to record later", item, chat)
+                self._unrecorded.append((item, chat, write))
+                return False
+            return True
+        return False  # pragma: no cover (record_attempts >= 1)
+
+    async def _record_unrecorded(self) -> bool:
+        """Write the outcomes kept in memory; True when none is left."""
+        while self._unrecorded:
+            item, chat, write = self._unrecorded[0]
+            try:
+                await write()
+            except Exception as exc:
+                log.warning("broadcaster: still cannot record news #%d to %d: %s", item, chat, exc)
+                return False
+            self._unrecorded.pop(0)
+            log.info("broadcaster: recorded news #%d to %d late", item, chat)
+        return True
+
     async def _retry_or_fail(self, delivery: DueDelivery, error: str) -> None:
+        item, chat = delivery.item_id, delivery.user_id
         attempts = delivery.attempts + 1
         if attempts >= self.max_attempts:
-            await self.store.outbox.fail(delivery.item_id, delivery.user_id, error)
+            await self._record(item, chat, partial(self.store.outbox.fail, item, chat, error))
             self.counters.failed += 1
             log.warning(
-                "broadcaster: item %d to %d failed after %d attempts: %s",
-                delivery.item_id,
-                delivery.user_id,
-                attempts,
-                error,
+                "broadcaster: item %d to %d failed after %d attempts: %s", item, chat, attempts, error
             )
             return
         delay = min(self.backoff * 2 ** (attempts - 1), self.max_backoff)
-        await self.store.outbox.retry_later(delivery.item_id, delivery.user_id, error, self.clock() + delay)
-        self.counters.retried += 1
-        log.info(
-            "broadcaster: news #%d to %d: %s; retry in %.0f s",
-            delivery.item_id,
-            delivery.user_id,
-            error,
-            delay,
+        await self._record(
+            item, chat, partial(self.store.outbox.retry_later, item, chat, error, self.clock() + delay)
         )
+        self.counters.retried += 1
+        log.info("broadcaster: news #%d to %d: %s; retry in %.0f s", item, chat, error, delay)
 
     async def _text(self, delivery: DueDelivery) -> str | None:
         """The item in the subscriber's language, rendered once per (item, language)."""
@@ -391,26 +434,42 @@ class Broadcaster:
             figures = (progress.sent, progress.dropped, progress.failed, progress.left)
             if self._last_progress.get(progress.item_id) == figures:
                 continue
-            self._last_progress[progress.item_id] = figures
-            if progress.done:
-                await self.store.outbox.mark_finished(progress.item_id)
-                self._last_progress.pop(progress.item_id, None)
-                log.info(
-                    "news #%d delivered: %d sent, %d dropped, %d failed",
-                    progress.item_id,
-                    progress.sent,
-                    progress.dropped,
-                    progress.failed,
-                )
-            else:
-                log.info(
-                    "news #%d: %d sent, %d dropped, %d failed, %d left",
-                    progress.item_id,
-                    progress.sent,
-                    progress.dropped,
-                    progress.failed,
-                    progress.left,
-                )
+            await self._report(bot, progress)
+
+    async def _report(self, bot: Bot, progress: ItemProgress) -> None:
+        has_message = progress.progress_chat_id is not None and progress.progress_message_id is not None
+        if has_message:
+            # An edit counts against the same budget as the broadcast. Deliveries in flight finish while we
+            # wait, so the figures are read after the wait: an edit never shows fewer than are delivered.
+            await self._wait_turn()
+            fresh = await self.store.outbox.progress(progress.item_id)
+            if fresh is None:
+                return
+            progress = fresh
+        figures = (progress.sent, progress.dropped, progress.failed, progress.left)
+        if self._last_progress.get(progress.item_id) == figures:
+            return
+        self._last_progress[progress.item_id] = figures
+        if progress.done:
+            await self.store.outbox.mark_finished(progress.item_id)
+            self._last_progress.pop(progress.item_id, None)
+            log.info(
+                "news #%d delivered: %d sent, %d dropped, %d failed",
+                progress.item_id,
+                progress.sent,
+                progress.dropped,
+                progress.failed,
+            )
+        else:
+            log.info(
+                "news #%d: %d sent, %d dropped, %d failed, %d left",
+                progress.item_id,
+                progress.sent,
+                progress.dropped,
+                progress.failed,
+                progress.left,
+            )
+        if has_message:
             await self._edit_progress(bot, progress)
 
     async def eta(self, item_id: int) -> float:
@@ -419,14 +478,13 @@ class Broadcaster:
         return left / self.rate + max(self._paused_until - self.clock(), 0.0)
 
     async def _edit_progress(self, bot: Bot, progress: ItemProgress) -> None:
+        """Edit the admin's progress message with figures read after `_wait_turn` (see `_report`)."""
         if progress.progress_chat_id is None or progress.progress_message_id is None:
             return
         locale = progress.progress_locale or self.default_locale
         eta = await self.eta(progress.item_id)
         with self.i18n.context(), self.i18n.use_locale(locale):
             text = progress_text(progress, eta)
-        # An edit counts against the same budget as the broadcast.
-        await self._wait_turn()
         try:
             await bot.edit_message_text(
                 text=text, chat_id=progress.progress_chat_id, message_id=progress.progress_message_id

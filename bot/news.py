@@ -19,7 +19,7 @@ from bot.content import LOCALES
 from bot.i18n import current_locale, locale_from_language_code
 from bot.render import hbold, hitalic, q
 from bot.store.news import ItemProgress, NewsDraft
-from bot.telegram_rules import message_problems
+from bot.telegram_rules import TextProblem, message_issues
 
 TITLE_LIMIT = 256
 
@@ -53,22 +53,36 @@ def render_item(draft: NewsDraft, created: dt.date, *, footer: bool = True) -> s
     return "\n".join(lines)
 
 
-def text_problems(draft: NewsDraft, locale: str, i18n: I18n, created: dt.date) -> list[str]:
-    """Why Telegram would refuse this language's message (empty: it can be sent)."""
+def text_issues(draft: NewsDraft, locale: str, i18n: I18n, created: dt.date) -> list[TextProblem]:
+    """Why Telegram would refuse this language's message (empty: it can be sent).
+
+    Kinds: those of `message_issues`, plus "title_empty" and "title_too_long" (`limit` set)."""
     text = draft.texts.get(locale, "")
     if not text.strip():
-        return ["text is empty"]
+        return [TextProblem("empty", "text is empty")]
     problems = []
     if draft.titles is not None:
         title = draft.titles.get(locale, "")
         if not title.strip():
-            problems.append("title is empty")
+            problems.append(TextProblem("title_empty", "title is empty"))
         elif len(title) > TITLE_LIMIT:
-            problems.append(f"title is longer than {TITLE_LIMIT} characters")
+            problems.append(
+                TextProblem(
+                    "title_too_long",
+                    f"title is longer than {TITLE_LIMIT} characters",
+                    len(title),
+                    TITLE_LIMIT,
+                )
+            )
     if problems:
         return problems
     with i18n.context(), i18n.use_locale(locale):
-        return message_problems(render_item(draft, created))
+        return message_issues(render_item(draft, created))
+
+
+def text_problems(draft: NewsDraft, locale: str, i18n: I18n, created: dt.date) -> list[str]:
+    """The same in English, for the shell (`python -m bot news post`)."""
+    return [problem.detail for problem in text_issues(draft, locale, i18n, created)]
 
 
 def draft_problems(draft: NewsDraft, i18n: I18n, created: dt.date) -> list[str]:

@@ -7,6 +7,7 @@ code that builds long texts.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 
@@ -109,14 +110,30 @@ def visible_text(text: str) -> str:
     return "".join(parser.text_parts)
 
 
-def message_problems(text: str, *, html: bool = True, limit: int = MESSAGE_LIMIT) -> list[str]:
-    problems = html_problems(text) if html else []
+@dataclass(frozen=True)
+class TextProblem:
+    """Why Telegram would refuse a text: `kind` ("html", "empty", "too_long") for people's own language,
+    `detail` in English for logs and the shell; `length` and `limit` for "too_long"."""
+
+    kind: str
+    detail: str
+    length: int = 0
+    limit: int = 0
+
+
+def message_issues(text: str, *, html: bool = True, limit: int = MESSAGE_LIMIT) -> list[TextProblem]:
+    problems = [TextProblem("html", detail) for detail in html_problems(text)] if html else []
     visible = visible_text(text) if html else text
     if not visible.strip():
-        problems.append("text is empty")
-    if utf16_len(visible) > limit:
-        problems.append(f"text is too long ({utf16_len(visible)} > {limit})")
+        problems.append(TextProblem("empty", "text is empty"))
+    length = utf16_len(visible)
+    if length > limit:
+        problems.append(TextProblem("too_long", f"text is too long ({length} > {limit})", length, limit))
     return problems
+
+
+def message_problems(text: str, *, html: bool = True, limit: int = MESSAGE_LIMIT) -> list[str]:
+    return [problem.detail for problem in message_issues(text, html=html, limit=limit)]
 
 
 def keyboard_problems(markup: Any) -> list[str]:

@@ -3,6 +3,8 @@ happens, forged callbacks included. The flow's state lives in SQLite and survive
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -12,9 +14,13 @@ from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage, T
 from bot.app import create_dispatcher
 from bot.callbacks import PostCb
 from bot.config import Settings
+from bot.handlers.admin import explain
 from bot.i18n import PoI18n
 from bot.local_session import LocalSession
+from bot.news import draft_problems
 from bot.store import Store
+from bot.store.news import NewsDraft
+from bot.telegram_rules import TextProblem
 from tests import updates
 from tests.conftest import ADMIN_ID, Driver, language_of
 from tests.news_support import DRAFT, FakeClock, add_subscriber, make_broadcaster
@@ -148,6 +154,16 @@ async def test_cancel_without_a_flow(driver: Driver) -> None:
     assert "nothing to cancel" in replies[0].text
 
 
+@pytest.mark.parametrize(("code", "locale"), [("ru", "ru"), ("en", "en"), ("zh-hans", "zh")])
+async def test_cancel_from_someone_else_is_polite(driver: Driver, code: str, locale: str) -> None:
+    replies = sends(await driver.feed(updates.message("/cancel", user_id=77, language_code=code)))
+    assert len(replies) == 1
+    assert language_of(replies[0].text) == locale
+    assert "/help" not in replies[0].text  # not "I don't know that command"
+    with_admin_flow = sends(await driver.feed(admin_says("/cancel", code)))
+    assert [m.text for m in with_admin_flow] == [replies[0].text]  # the same "nothing to cancel"
+
+
 async def test_text_telegram_would_refuse_is_asked_again(driver: Driver) -> None:
     await driver.feed(admin_says("/post"))
     replies = sends(await driver.feed(admin_says("x" * 4090)))
@@ -155,6 +171,51 @@ async def test_text_telegram_would_refuse_is_asked_again(driver: Driver) -> None
     assert "too long" in replies[0].text
     step = sends(await driver.feed(admin_says(TEXTS["ru"])))
     assert len(step) == 2  # still the Russian step
+
+
+@pytest.mark.parametrize("code", ["ru", "zh"])
+async def test_refused_text_is_explained_wholly_in_the_admins_language(driver: Driver, code: str) -> None:
+    await driver.feed(admin_says("/post", code))
+    replies = sends(await driver.feed(admin_says("x" * 4090, code)))
+    assert len(replies) == 1
+    text = replies[0].text.replace("x" * 10, "")
+    assert language_of(text) == code
+    assert re.findall(r"[A-Za-z]+", text) == ["Telegram"]  # no English fragment inside
+    assert "4096" in text
+    length = re.search(r"(\d{4}).*4096", text)
+    assert length is not None
+    assert int(length.group(1)) > 4096
+
+    replies = sends(await driver.feed(admin_says("   ", code)))
+    assert len(replies) == 1
+    assert re.findall(r"[A-Za-z]+", replies[0].text) == ["Telegram"]
+
+
+async def test_refused_text_in_english_names_the_counts(driver: Driver) -> None:
+    await driver.feed(admin_says("/post"))
+    replies = sends(await driver.feed(admin_says("x" * 4090)))
+    assert re.search(r"too long: \d{4} characters, the limit is 4096", replies[0].text)
+
+
+@pytest.mark.parametrize("locale", ["ru", "zh"])
+def test_every_kind_of_problem_is_translated(i18n: PoI18n, locale: str) -> None:
+    problems = [
+        TextProblem("too_long", "text is too long (5000 > 4096)", 5000, 4096),
+        TextProblem("empty", "text is empty"),
+        TextProblem("html", "unsupported tag <x>"),
+        TextProblem("title_empty", "title is empty"),
+        TextProblem("title_too_long", "title is longer than 256 characters", 300, 256),
+    ]
+    with i18n.context(), i18n.use_locale(locale):
+        explained = [explain(problem) for problem in problems]
+    assert all(language_of(text) == locale for text in explained), explained
+    assert len(set(explained)) == len(problems)
+
+
+def test_the_shell_keeps_the_english_problems(i18n: PoI18n) -> None:
+    draft = NewsDraft(texts={"ru": "я" * 4096, "en": "b", "zh": "c"})
+    [problem] = draft_problems(draft, i18n, dt.date(2024, 5, 1))
+    assert re.fullmatch(r"ru: text is too long \(\d{4} > 4096\)", problem)
 
 
 async def test_commands_still_work_during_the_flow(driver: Driver, store: Store) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import signal
+import sqlite3
 import sys
 from collections import Counter
 from pathlib import Path
@@ -424,3 +425,126 @@ async def test_a_news_item_without_subscribers_is_finished_at_once(
     assert item.recipients == 0
     await make_broadcaster(store, i18n, clock).drain(tbot)
     assert await store.outbox.unfinished() == []
+
+
+async def test_progress_edit_reads_the_figures_after_waiting_for_its_turn(
+    store: Store,
+    i18n: PoI18n,
+    clock: FakeClock,
+    timed: TimedSession,
+    tbot: Bot,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The delivery in flight is recorded while the progress edit waits for its sending slot: the edit
+    that follows must not say "being sent … left: 1" about a broadcast that has finished."""
+    await add_subscriber(store, 1)
+    await store.news.post(DRAFT, actor="telegram:9001", author_id=9001, progress=(9001, 77, "en"))
+    recorded = asyncio.Event()
+    claimed = False
+    mark_sending, mark_sent = store.outbox.mark_sending, store.outbox.mark_sent
+
+    async def claim(item_id: int, user_id: int) -> bool:
+        nonlocal claimed
+        claimed = True
+        return await mark_sending(item_id, user_id)
+
+    async def record(item_id: int, user_id: int) -> None:
+        await mark_sent(item_id, user_id)
+        timed.times.append((clock(), SendMessage(chat_id=0, text="recorded")))  # a marker in the timeline
+        recorded.set()
+
+    async def sleep(seconds: float) -> None:
+        await clock.sleep(seconds)
+        if claimed:
+            await recorded.wait()  # the request in flight ends during any wait after it started
+
+    monkeypatch.setattr(store.outbox, "mark_sending", claim)
+    monkeypatch.setattr(store.outbox, "mark_sent", record)
+    await broadcaster_module.Broadcaster(store, i18n, clock=clock, sleep=sleep).drain(tbot)
+
+    timeline = [m for _, m in timed.times]
+    marker = next(i for i, m in enumerate(timeline) if isinstance(m, SendMessage) and m.chat_id == 0)
+    edits_after = [m for m in timeline[marker:] if isinstance(m, EditMessageText)]
+    assert edits_after, "the finished broadcast is reported"
+    assert all("has been sent" in m.text for m in edits_after), [m.text for m in edits_after]
+    assert "Delivered: 1" in edits_after[-1].text
+    assert await store.outbox.unfinished() == []
+
+
+def failing_mark_sent(
+    store: Store, monkeypatch: pytest.MonkeyPatch, chat: int, failures: int, timed: TimedSession
+) -> list[int]:
+    """`outbox.mark_sent` for `chat` raises "database is locked" `failures` times, as when another process
+    holds the database past the busy timeout; each successful write leaves a marker in the timeline."""
+    calls: list[int] = []
+    mark_sent = store.outbox.mark_sent
+
+    async def flaky(item_id: int, user_id: int) -> None:
+        calls.append(user_id)
+        if user_id == chat and calls.count(chat) <= failures:
+            raise sqlite3.OperationalError("database is locked")
+        await mark_sent(item_id, user_id)
+        timed.times.append((0.0, SendMessage(chat_id=-user_id, text="recorded")))
+
+    monkeypatch.setattr(store.outbox, "mark_sent", flaky)
+    return calls
+
+
+@pytest.mark.parametrize("failures", [1, 2])
+async def test_a_delivery_whose_recording_fails_briefly_is_recorded_once_and_not_sent_again(
+    store: Store,
+    i18n: PoI18n,
+    clock: FakeClock,
+    timed: TimedSession,
+    tbot: Bot,
+    monkeypatch: pytest.MonkeyPatch,
+    failures: int,
+) -> None:
+    for uid in (1, 2, 3):
+        await add_subscriber(store, uid)
+    item = await store.news.post(DRAFT, actor="test")
+    calls = failing_mark_sent(store, monkeypatch, 2, failures, timed)
+    broadcaster = make_broadcaster(store, i18n, clock, record_backoff=0.3)
+    await broadcaster.drain(tbot)
+
+    assert calls.count(2) == failures + 1
+    backoffs = [s for s in clock.slept if s in (0.3, 0.6)]
+    assert backoffs == [0.3, 0.6][:failures]  # a short backoff that doubles
+    assert set((await states(store, item.item_id)).values()) == {"sent"}
+    assert await store.outbox.unfinished() == []
+    assert broadcaster.counters.sent == 3
+
+    restarted = make_broadcaster(store, i18n, clock)  # what a restart would do: nothing is left to send
+    await restarted.drain(tbot)
+    assert sorted(chat for _, chat in timed.sends() if chat > 0) == [1, 2, 3]
+
+
+async def test_an_outcome_that_cannot_be_recorded_is_kept_and_recorded_before_anything_else_is_sent(
+    store: Store,
+    i18n: PoI18n,
+    clock: FakeClock,
+    timed: TimedSession,
+    tbot: Bot,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await add_subscriber(store, 1)
+    await add_subscriber(store, 2)
+    item = await store.news.post(DRAFT, actor="test")
+    timed.add_error_for(SendMessage, 502, "Bad Gateway")  # chat 1 is tried again in a later pass
+    # Two tries in the delivery and one at the end of the pass fail; the next pass writes it first.
+    calls = failing_mark_sent(store, monkeypatch, 2, 3, timed)
+    broadcaster = make_broadcaster(store, i18n, clock, record_attempts=2, backoff=5)
+    await broadcaster.drain(tbot)
+
+    timeline = [m for _, m in timed.times if isinstance(m, SendMessage)]
+    chats = [int(m.chat_id) for m in timeline]
+    assert chats == [1, 2, -2, 1, -1]  # chat 2's delivery is recorded before chat 1's second try
+    assert calls.count(2) == 4
+    row = await store.outbox.get(item.item_id, 2)
+    assert row is not None
+    assert (row["state"], row["attempts"]) == ("sent", 1)
+    assert await store.outbox.unfinished() == []
+
+    restarted = make_broadcaster(store, i18n, clock)
+    await restarted.drain(tbot)
+    assert [chat for _, chat in timed.sends() if chat > 0] == [1, 2, 1]  # nobody got it twice

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
-from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
+from aiogram.methods import AnswerCallbackQuery, EditMessageReplyMarkup, EditMessageText, SendMessage
+from aiogram.types import InlineKeyboardMarkup
 from babel.dates import format_date
 
-from bot.callbacks import NewsPageCb
+from bot.callbacks import MenuAction, MenuCb, NewsPageCb, SubscribeCb
 from bot.store import Store
 from bot.store.news import NewsDraft
 from tests import updates
 from tests.conftest import Driver, language_of
 
 LANGUAGES = [("ru", "ru"), ("en", "en"), ("zh-hans", "zh")]
+MENU = MenuCb(action=MenuAction.MENU).pack()
 
 
 def sends(requests: list[object]) -> list[SendMessage]:
@@ -104,15 +107,17 @@ async def test_news_pages_newest_first_with_localised_dates(
     if locale == "en":
         assert "Title 3 &lt;&amp;&gt;" in message.text  # titles are plain text, escaped
     buttons = [b for row in message.reply_markup.inline_keyboard for b in row]  # type: ignore[union-attr]
-    assert [b.text for b in buttons] == ["1 / 3", "▶"]
+    assert [b.text for b in buttons][:2] == ["1 / 3", "▶"]
     assert buttons[1].callback_data == NewsPageCb(page=1).pack()
+    assert buttons[-1].callback_data == MENU
 
     pressed = await driver.feed(updates.callback(NewsPageCb(page=1).pack(), language_code=code))
     edits = [r for r in pressed if isinstance(r, EditMessageText)]
     assert len(edits) == 1
     assert f"{word} 2" in edits[0].text
-    labels = [b.text for row in edits[0].reply_markup.inline_keyboard for b in row]  # type: ignore[union-attr]
-    assert labels == ["◀", "2 / 3", "▶"]
+    rows = edits[0].reply_markup.inline_keyboard  # type: ignore[union-attr]
+    assert [b.text for b in rows[0]] == ["◀", "2 / 3", "▶"]
+    assert [b.callback_data for b in rows[-1]] == [MENU]
     assert any(isinstance(r, AnswerCallbackQuery) for r in pressed)
 
     last = await driver.feed(updates.callback(NewsPageCb(page=99).pack(), language_code=code))
@@ -123,3 +128,71 @@ async def test_news_pages_newest_first_with_localised_dates(
 async def test_news_page_callback_is_answered_when_there_is_no_news(driver: Driver) -> None:
     pressed = await driver.feed(updates.callback(NewsPageCb(page=3).pack()))
     assert any(isinstance(r, AnswerCallbackQuery) for r in pressed)
+
+
+def keyboard_data(markup: object) -> list[list[str | None]]:
+    assert isinstance(markup, InlineKeyboardMarkup), "the news screen must keep a keyboard"
+    return [[b.callback_data for b in row] for row in markup.inline_keyboard]
+
+
+@pytest.mark.parametrize(("code", "locale"), LANGUAGES)
+async def test_news_from_the_menu_without_items_offers_subscribe_and_the_way_back(
+    driver: Driver, store: Store, code: str, locale: str
+) -> None:
+    pressed = await driver.feed(updates.callback(NewsPageCb(page=0).pack(), user_id=41, language_code=code))
+    edit = next(r for r in pressed if isinstance(r, EditMessageText))
+    assert language_of(edit.text) == locale
+    assert "/subscribe" in edit.text
+    assert keyboard_data(edit.reply_markup) == [[SubscribeCb(on=True).pack()], [MENU]]
+    assert any(isinstance(r, AnswerCallbackQuery) for r in pressed)
+
+    # The button shows the user's state, and pressing it keeps the news screen's keyboard (with the menu).
+    toggled = await driver.feed(
+        with_markup(updates.callback(SubscribeCb(on=True).pack(), user_id=41, language_code=code), edit)
+    )
+    assert await store.subscriptions.is_subscribed(41)
+    markup_edit = next(r for r in toggled if isinstance(r, EditMessageReplyMarkup))
+    assert keyboard_data(markup_edit.reply_markup) == [[SubscribeCb(on=False).pack()], [MENU]]
+
+    again = await driver.feed(updates.callback(NewsPageCb(page=0).pack(), user_id=41, language_code=code))
+    edit = next(r for r in again if isinstance(r, EditMessageText))
+    assert "/subscribe" not in edit.text  # no advice to do what the user already did
+    assert language_of(edit.text) == locale
+    assert keyboard_data(edit.reply_markup) == [[SubscribeCb(on=False).pack()], [MENU]]
+
+
+def with_markup(update: dict[str, Any], shown: EditMessageText) -> dict[str, Any]:
+    """The callback's message carries the keyboard the bot put on it, as Telegram sends it."""
+    markup = shown.reply_markup
+    assert isinstance(markup, InlineKeyboardMarkup)
+    update["callback_query"]["message"]["reply_markup"] = markup.model_dump(mode="json", exclude_none=True)
+    return update
+
+
+async def test_news_command_without_items_has_the_subscribe_button_and_the_menu(
+    driver: Driver, store: Store
+) -> None:
+    await store.subscriptions.subscribe(42)
+    sent = sends(await driver.feed(updates.message("/news", user_id=42)))
+    assert len(sent) == 1
+    assert keyboard_data(sent[0].reply_markup) == [[SubscribeCb(on=False).pack()], [MENU]]
+
+
+async def test_a_single_news_item_keeps_the_menu_button(driver: Driver, store: Store) -> None:
+    await post_items(store, 1)
+    pressed = await driver.feed(updates.callback(NewsPageCb(page=0).pack()))
+    edit = next(r for r in pressed if isinstance(r, EditMessageText))
+    assert "News 1" in edit.text
+    assert keyboard_data(edit.reply_markup) == [[MENU]]
+    sent = sends(await driver.feed(updates.message("/news")))
+    assert keyboard_data(sent[0].reply_markup) == [[MENU]]
+
+
+async def test_last_of_several_news_pages_keeps_the_menu_button(driver: Driver, store: Store) -> None:
+    await post_items(store, 2)
+    pressed = await driver.feed(updates.callback(NewsPageCb(page=1).pack()))
+    edit = next(r for r in pressed if isinstance(r, EditMessageText))
+    assert keyboard_data(edit.reply_markup) == [
+        [NewsPageCb(page=0).pack(), NewsPageCb(page=1).pack()],
+        [MENU],
+    ]

@@ -23,10 +23,11 @@ from bot.config import Settings
 from bot.content import LOCALES
 from bot.i18n import current_locale
 from bot.keyboards.news import POST_CANCEL, POST_SEND, post_confirm_keyboard
-from bot.news import progress_text, render_item, subscriber_locale, text_problems
+from bot.news import progress_text, render_item, subscriber_locale, text_issues
 from bot.render import q
 from bot.store import Store
 from bot.store.news import NewsDraft
+from bot.telegram_rules import TextProblem
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,27 @@ class IsAdmin(Filter):
 
 def today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
+
+
+def explain(problem: TextProblem) -> str:
+    """A problem with the admin's text, in the admin's language (the shell keeps `problem.detail`)."""
+    if problem.kind == "too_long":
+        return ngettext(
+            "too long: {length} character, the limit is {limit}",
+            "too long: {length} characters, the limit is {limit}",
+            problem.length,
+        ).format(length=problem.length, limit=problem.limit)
+    if problem.kind == "empty":
+        return _("the text is empty")
+    if problem.kind == "title_empty":
+        return _("the title is empty")
+    if problem.kind == "title_too_long":
+        return ngettext(
+            "the title is longer than {limit} character",
+            "the title is longer than {limit} characters",
+            problem.limit,
+        ).format(limit=problem.limit)
+    return _("the formatting is not valid Telegram HTML")
 
 
 def ask_for(next_locale: str) -> str:
@@ -87,11 +109,13 @@ async def take_text(message: Message, state: FSMContext, store: Store) -> None:
     texts[locale] = message.html_text
     draft = NewsDraft(texts=texts)
     i18n = get_i18n()
-    problems = text_problems(draft, locale, i18n, today())
+    problems = text_issues(draft, locale, i18n, today())
     if problems:
+        log.info("admin %s text refused: %s", locale, "; ".join(p.detail for p in problems))
+        explained = list(dict.fromkeys(explain(problem) for problem in problems))
         await message.answer(
             _("Telegram would refuse this text ({problems}). Please send it again.").format(
-                problems=q("; ".join(problems))
+                problems=q("; ".join(explained))
             )
         )
         return
@@ -220,6 +244,11 @@ async def refuse(message: Message) -> None:
     await message.answer(refusal_text())
 
 
+async def nothing_to_cancel(message: Message) -> None:
+    """Everyone may send /cancel (it is in the admin's prompts); only admins have anything to cancel."""
+    await message.answer(_("There is nothing to cancel."))
+
+
 async def refuse_callback(query: CallbackQuery) -> None:
     await query.answer(refusal_text(), show_alert=True)
 
@@ -240,6 +269,7 @@ def create_router() -> Router:
     # Everyone the admin filter turned away: a polite refusal, nothing else.
     refusal = Router(name="admin-refusal")
     refusal.message.register(refuse, Command(*REFUSAL_COMMANDS))
+    refusal.message.register(nothing_to_cancel, Command("cancel"))
     refusal.callback_query.register(refuse_callback, PostCb.filter())
 
     router = Router(name="admin-and-refusal")

@@ -52,23 +52,32 @@ async def unsubscribe(message: Message, store: Store) -> None:
     await message.answer(text)
 
 
-async def news_page(store: Store, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
+async def news_page(store: Store, page: int, user_id: int | None) -> tuple[str, InlineKeyboardMarkup]:
     """One item per page, newest first: every item fits a message on its own."""
     total = await store.news.count()
     item = await store.news.latest(min(max(page, 0), total - 1)) if total else None
     if item is None:
-        return _("No news yet. Send /subscribe to get each news item as soon as it is posted."), None
+        subscribed = user_id is not None and await store.subscriptions.is_subscribed(user_id)
+        if subscribed:
+            text = _(
+                "No news yet. You are subscribed: each news item will come to you as soon as it is posted."
+            )
+        else:
+            text = _("No news yet. Send /subscribe to get each news item as soon as it is posted.")
+        return text, news_page_keyboard(0, 0, subscribed)
     page = min(max(page, 0), total - 1)
-    return render_item(item.draft, item.created_at.date(), footer=False), news_page_keyboard(page, total)
+    text = render_item(item.draft, item.created_at.date(), footer=False)
+    return text, news_page_keyboard(page, total, subscribed=False)
 
 
 async def news(message: Message, store: Store) -> None:
-    text, markup = await news_page(store, 0)
+    user_id = message.from_user.id if message.from_user else None
+    text, markup = await news_page(store, 0, user_id)
     await message.answer(text, reply_markup=markup)
 
 
 async def news_page_pressed(query: CallbackQuery, callback_data: NewsPageCb, store: Store) -> None:
-    text, markup = await news_page(store, callback_data.page)
+    text, markup = await news_page(store, callback_data.page, query.from_user.id)
     if isinstance(query.message, Message):
         try:
             await query.message.edit_text(text, reply_markup=markup)

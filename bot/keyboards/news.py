@@ -2,26 +2,34 @@
 
 from __future__ import annotations
 
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import NewsPageCb, PostCb
+from bot.keyboards.chat import menu_button, subscribe_button
 
 POST_SEND = "send"
 POST_CANCEL = "cancel"
 
 
-def news_page_keyboard(page: int, total: int) -> InlineKeyboardMarkup | None:
-    """◀ newer · position · older ▶ (page 0 is the newest item)."""
-    if total <= 1:
-        return None
+def news_page_keyboard(page: int, total: int, subscribed: bool) -> InlineKeyboardMarkup:
+    """◀ newer · position · older ▶ (page 0 is the newest item) when there are several items, Subscribe or
+    Unsubscribe when there are none yet, and always the way back to the menu."""
     builder = InlineKeyboardBuilder()
-    if page > 0:
-        builder.button(text="◀", callback_data=NewsPageCb(page=page - 1))
-    builder.button(text=f"{page + 1} / {total}", callback_data=NewsPageCb(page=page))
-    if page < total - 1:
-        builder.button(text="▶", callback_data=NewsPageCb(page=page + 1))
+    if total > 1:
+        nav = []
+        if page > 0:
+            nav.append(InlineKeyboardButton(text="◀", callback_data=NewsPageCb(page=page - 1).pack()))
+        nav.append(
+            InlineKeyboardButton(text=f"{page + 1} / {total}", callback_data=NewsPageCb(page=page).pack())
+        )
+        if page < total - 1:
+            nav.append(InlineKeyboardButton(text="▶", callback_data=NewsPageCb(page=page + 1).pack()))
+        builder.row(*nav)
+    elif total == 0:
+        builder.row(subscribe_button(subscribed))
+    builder.row(menu_button())
     return builder.as_markup()
 
 
