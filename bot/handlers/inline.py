@@ -56,8 +56,20 @@ def _blank(username: str | None) -> InlineQueryResultArticle:
     )
 
 
+def _card_text(content: Content, match: Match) -> str:
+    """The message a chosen result posts, in the current language."""
+    if match.person is not None:
+        return person_card(content, match.person)
+    return about_card(content) if match.key == ABOUT_KEY else initiative_card(content)
+
+
 def _article(
-    content: Content, match: Match, username: str | None, locale: str, blank: InlineQueryResultArticle
+    content: Content,
+    match: Match,
+    username: str | None,
+    locale: str,
+    blank: InlineQueryResultArticle,
+    text: str,
 ) -> InlineQueryResultArticle:
     if match.person is not None:
         person = match.person
@@ -65,7 +77,6 @@ def _article(
         description = person.role.get(locale)
         if person.organisation:
             description += " · " + content.organisations[person.organisation].name.get(locale)
-        text = person_card(content, person)
         payload = f"speaker-{person.slug}"
     elif match.key == ABOUT_KEY:
         event = content.event
@@ -73,13 +84,11 @@ def _article(
         description = _("📅 {date}, {format}").format(
             date=event_date(content), format=event.format.get(locale)
         )
-        text = about_card(content)
         payload = "about"
     else:
         initiative = content.initiative
         title = initiative.title.get(locale)
         description = initiative.signatories.get(locale)
-        text = initiative_card(content)
         payload = "initiative"
     # Copies of validated parts with strings put in: validating four nested models would be most of the
     # cost of a result (the strings are ours, the types fixed).
@@ -131,6 +140,7 @@ class InlineResults:
     """
 
     CARDS = 4096
+    TEXTS = 16384  # rendered card texts: a few hundred bytes each, against ~7 KB for a result model
     PAGES = 256
 
     def __init__(self) -> None:
@@ -138,6 +148,7 @@ class InlineResults:
         self._cards: _TwoGenerations[tuple[str, str, str | None], InlineQueryResultArticle]
         self._cards = _TwoGenerations(self.CARDS)
         self._pages: _TwoGenerations[tuple[str, str, int, str | None], _Page] = _TwoGenerations(self.PAGES)
+        self._texts: _TwoGenerations[tuple[str, str], str] = _TwoGenerations(self.TEXTS)
         self._blanks: dict[tuple[str, str | None], InlineQueryResultArticle] = {}
 
     def page(self, index: SearchIndex, query: str, start: int, username: str | None) -> _Page:
@@ -146,6 +157,7 @@ class InlineResults:
             self._content = index.content
             self._cards.clear()
             self._pages.clear()
+            self._texts.clear()
         locale = current_locale()
         key = (query, locale, start, username)
         page = self._pages.get(key)
@@ -167,7 +179,11 @@ class InlineResults:
             key = (match.key, locale, username)
             article = self._cards.get(key)
             if article is None:
-                article = _article(content, match, username, locale, blank)
+                text = self._texts.get((match.key, locale))
+                if text is None:
+                    text = _card_text(content, match)
+                    self._texts.put((match.key, locale), text)
+                article = _article(content, match, username, locale, blank, text)
                 self._cards.put(key, article)
             out.append(article)
         return out
