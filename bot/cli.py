@@ -123,7 +123,7 @@ def content_command(settings: Settings, action: str) -> int:
         return EXIT_CONTENT
     if action == "check":
         languages = ", ".join(LOCALES)
-        print(f"content {content.version}: {len(content.people)} people, all cards valid in {languages}")
+        print(f"content {content.version}: {len(content.people)} people, every screen valid in {languages}")
         return 0
     asyncio.run(_load(settings, content))
     print(f"content {content.version} loaded into {settings.database_path}")
@@ -139,18 +139,19 @@ async def _load(settings: Settings, content: Content) -> None:
 
 
 def card_problems(settings: Settings, content: Content) -> list[str]:
-    """Render every card in every language and say which would break Telegram's rules."""
+    """Render every screen the content feeds, in every language; say which would break Telegram's rules."""
     from bot.i18n import create_i18n
-    from bot.render import all_cards
-    from bot.telegram_rules import message_problems
+    from bot.screens import all_screens
+    from bot.telegram_rules import keyboard_problems, message_problems
 
     i18n = create_i18n(settings.locales_dir, settings.default_locale)
     problems = []
     with i18n.context():
         for locale in LOCALES:
             with i18n.use_locale(locale):
-                for name, text in all_cards(content).items():
-                    problems += [f"card {name} ({locale}): {p}" for p in message_problems(text)]
+                for name, screen in all_screens(content).items():
+                    found = message_problems(screen.text) + keyboard_problems(screen.markup)
+                    problems += [f"screen {name} ({locale}): {p}" for p in found]
     return problems
 
 

@@ -47,14 +47,6 @@ def hlink(title: str, url: str) -> str:
     return hd.link(title, html.escape(url, quote=True))
 
 
-def person_line(content: Content, person: Person) -> str:
-    """One line of the speakers list: flag, name, role."""
-    locale = current_locale()
-    flag = content.countries[person.country].flag
-    name = hbold(q(person.name.get(locale)))
-    return f"{flag} {name} — {q(person.role.get(locale))}"
-
-
 def person_card(content: Content, person: Person) -> str:
     locale = current_locale()
     name = person.name.get(locale)
@@ -132,14 +124,6 @@ def sources_line(content: Content, source_ids: list[str]) -> str:
         title = q(source.title.get(locale))
         parts.append(hlink(title, source.url) if source.url else title)
     return _("Sources: {sources}").format(sources=list_separator().join(parts))
-
-
-def all_cards(content: Content) -> dict[str, str]:
-    """Every card, keyed by a name for error messages (content check, tests)."""
-    cards = {"about": about_card(content), "initiative": initiative_card(content)}
-    for person in content.people:
-        cards[f"person {person.slug}"] = person_card(content, person)
-    return cards
 
 
 def _stems(text: str) -> list[str]:

@@ -101,3 +101,15 @@ def test_content_check_cli_exits_1_naming_the_problem(broken: Path) -> None:
     assert result.returncode == 1
     assert "countries.toml: country[" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_content_check_refuses_a_card_telegram_would_refuse(broken: Path) -> None:
+    people = broken / "people.toml"
+    lines = people.read_text(encoding="utf-8").splitlines(keepends=True)
+    i = next(n for n, line in enumerate(lines) if line.startswith("represented = {"))
+    lines[i] = lines[i].replace('en = "', 'en = "' + "Long. " * 800, 1)
+    people.write_text("".join(lines), encoding="utf-8")
+    result = run_cli("content", "check", env={"CONTENT_DIR": str(broken)}, cwd=ROOT)
+    assert result.returncode == 1
+    assert "screen person moin-ul-haque (en): text is too long" in result.stderr
+    assert "(ru)" not in result.stderr
