@@ -13,8 +13,9 @@ from pathlib import Path
 
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
-from bot.config import Settings, SettingsError, load_settings
-from bot.content import LOCALES, Content, ContentError, load_content
+from bot.catalog.content import Content, ContentError, load_content
+from bot.core.config import Settings, SettingsError, load_settings
+from bot.core.i18n import LOCALES
 from bot.store import Store, StoreError
 
 EXIT_CONTENT = 1
@@ -61,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "news":
             return news_post_command(settings, args.file)
         if args.command == "console":
-            from bot.console import console_command
+            from bot.console.terminal import console_command
 
             return console_command(settings, lang=args.lang, user_id=args.user_id, verbose=args.verbose)
         return run_bot(settings)
@@ -87,12 +88,12 @@ def run_bot(settings: Settings) -> int:
         print(f"error: {HOW_TO_START}", file=sys.stderr)
         return EXIT_CONFIG
     if settings.webhook_url is not None:
-        from bot.webhook import require_webhook_secret
-        from bot.webhook import run as run_mode
+        from bot.runtime.webhook import require_webhook_secret
+        from bot.runtime.webhook import run as run_mode
 
         require_webhook_secret(settings)
     else:
-        from bot.app import run as run_mode
+        from bot.runtime.polling import run as run_mode
 
     try:
         run_mode(settings)
@@ -131,18 +132,20 @@ def content_command(settings: Settings, action: str) -> int:
 
 
 async def _load(settings: Settings, content: Content) -> None:
+    from bot.catalog.library import Catalog
+
     settings.prepare_database_dir()
     async with AsyncExitStack() as stack:
         store = await Store.open(settings.database_path)
         stack.push_async_callback(store.close)
-        await store.load_content(content)
+        await Catalog(store.db).load_content(content)
 
 
 def card_problems(settings: Settings, content: Content) -> list[str]:
     """Render every screen the content feeds, in every language; say which would break Telegram's rules."""
-    from bot.i18n import create_i18n
-    from bot.screens import all_screens
-    from bot.telegram_rules import keyboard_problems, message_problems
+    from bot.catalog.screens import all_screens
+    from bot.core.i18n import create_i18n
+    from bot.core.telegram_rules import keyboard_problems, message_problems
 
     i18n = create_i18n(settings.locales_dir, settings.default_locale)
     problems = []
@@ -160,8 +163,9 @@ def news_post_command(settings: Settings, path: Path) -> int:
     import datetime as dt
     import getpass
 
-    from bot.i18n import create_i18n
-    from bot.news import NewsFileError, load_news_file
+    from bot.core.i18n import create_i18n
+    from bot.news.items import NewsFileError, load_news_file
+    from bot.news.repository import Newsroom
 
     i18n = create_i18n(settings.locales_dir, settings.default_locale)
     try:
@@ -180,7 +184,7 @@ def news_post_command(settings: Settings, path: Path) -> int:
         async with AsyncExitStack() as stack:
             store = await Store.open(settings.database_path)
             stack.push_async_callback(store.close)
-            result = await store.news.post(draft, actor=actor)
+            result = await Newsroom(store.db).items.post(draft, actor=actor)
             return result.item_id, result.recipients
 
     item_id, recipients = asyncio.run(post())

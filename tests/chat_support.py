@@ -10,7 +10,7 @@ import pytest
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage, TelegramMethod
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n import PoI18n
+from bot.core.i18n import PoI18n
 from tests import updates
 
 # (Telegram language_code, the locale the bot must answer in)

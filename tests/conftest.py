@@ -13,11 +13,13 @@ import pytest
 from aiogram import Bot, Dispatcher
 from aiogram.methods import SendMessage, TelegramMethod
 
-from bot.app import create_bot, create_dispatcher
-from bot.config import Settings
-from bot.i18n import PoI18n, create_i18n
-from bot.local_session import LocalSession
-from bot.retry import RetryMiddleware
+from bot.catalog.library import Catalog
+from bot.console.session import LocalSession
+from bot.core.config import Settings
+from bot.core.i18n import PoI18n, create_i18n
+from bot.core.retry import RetryMiddleware
+from bot.news.repository import Newsroom
+from bot.runtime.app import create_bot, create_dispatcher
 from bot.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,9 +54,20 @@ def settings(tmp_path: Path) -> Settings:
 async def store(settings: Settings) -> AsyncIterator[Store]:
     settings.prepare_database_dir()
     store = await Store.open(settings.database_path)
-    await store.ensure_content(settings.content_dir)
     yield store
     await store.close()
+
+
+@pytest.fixture
+async def catalog(settings: Settings, store: Store) -> Catalog:
+    catalog = Catalog(store.db)
+    await catalog.ensure_content(settings.content_dir)
+    return catalog
+
+
+@pytest.fixture
+def newsroom(store: Store) -> Newsroom:
+    return Newsroom(store.db)
 
 
 @pytest.fixture(scope="session")
@@ -82,8 +95,8 @@ def bot(settings: Settings, session: LocalSession, retry_sleeps: list[float]) ->
 
 
 @pytest.fixture
-def dp(settings: Settings, store: Store, i18n: PoI18n) -> Dispatcher:
-    return create_dispatcher(settings, store, i18n)
+def dp(settings: Settings, store: Store, catalog: Catalog, newsroom: Newsroom, i18n: PoI18n) -> Dispatcher:
+    return create_dispatcher(settings, store, catalog, newsroom, i18n)
 
 
 class _Collect(logging.Handler):
@@ -107,7 +120,7 @@ class Driver:
         self.bot = bot
         self.session = session
         self.errors = _Collect()
-        logging.getLogger("bot.handlers.errors").addHandler(self.errors)
+        logging.getLogger("bot.runtime.errors").addHandler(self.errors)
 
     async def feed(
         self, update: dict[str, Any], *, expect_failure: bool = False
@@ -129,4 +142,4 @@ class Driver:
 def driver(dp: Dispatcher, bot: Bot, session: LocalSession) -> Iterator[Driver]:
     driver = Driver(dp, bot, session)
     yield driver
-    logging.getLogger("bot.handlers.errors").removeHandler(driver.errors)
+    logging.getLogger("bot.runtime.errors").removeHandler(driver.errors)

@@ -10,11 +10,11 @@ from aiogram import Bot
 from aiogram.methods import SendMessage, TelegramMethod
 from aiogram.methods.base import TelegramType
 
-from bot.broadcaster import Broadcaster
-from bot.i18n import PoI18n
-from bot.local_session import LocalSession
+from bot.console.session import LocalSession
+from bot.core.i18n import PoI18n
+from bot.news.broadcaster import Broadcaster
+from bot.news.repository import NewsDraft, Newsroom
 from bot.store import Store
-from bot.store.news import NewsDraft
 
 DRAFT = NewsDraft(
     texts={
@@ -59,8 +59,8 @@ class TimedSession(LocalSession):
         return [(t, int(m.chat_id)) for t, m in self.times if isinstance(m, SendMessage)]
 
 
-def make_broadcaster(store: Store, i18n: PoI18n, clock: FakeClock, **kwargs: Any) -> Broadcaster:
-    return Broadcaster(store, i18n, clock=clock, sleep=clock.sleep, **kwargs)
+def make_broadcaster(newsroom: Newsroom, i18n: PoI18n, clock: FakeClock, **kwargs: Any) -> Broadcaster:
+    return Broadcaster(newsroom, i18n, clock=clock, sleep=clock.sleep, **kwargs)
 
 
 async def add_subscriber(

@@ -15,6 +15,7 @@ from aiogram.methods import AnswerCallbackQuery, AnswerInlineQuery, TelegramMeth
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.catalog.library import Catalog
 from bot.store import Store
 from tests import updates
 from tests.conftest import Driver
@@ -121,12 +122,12 @@ def outgoing_texts(requests: list[TelegramMethod[Any]]) -> list[str]:
     return texts
 
 
-async def user_data(store: Store) -> tuple[Any, ...]:
+async def user_data(store: Store, catalog: Catalog) -> tuple[Any, ...]:
     async with store.db.conn.execute("SELECT user_id FROM subscription ORDER BY user_id") as cur:
         subscriptions = [tuple(r) for r in await cur.fetchall()]
     async with store.db.conn.execute("SELECT count(*) FROM content_document") as cur:
         documents = (await cur.fetchone())[0]
-    return (subscriptions, documents, store.content.version)
+    return (subscriptions, documents, catalog.content.version)
 
 
 def changes_subscriptions(update: dict[str, Any]) -> bool:
@@ -137,8 +138,10 @@ def changes_subscriptions(update: dict[str, Any]) -> bool:
 
 
 @given(update=st.one_of(message_updates(), callback_updates(), inline_updates(), any_text.map(channel_post)))
-async def test_any_update_is_handled_safely(driver: Driver, store: Store, update: dict[str, Any]) -> None:
-    before = await user_data(store)
+async def test_any_update_is_handled_safely(
+    driver: Driver, store: Store, catalog: Catalog, update: dict[str, Any]
+) -> None:
+    before = await user_data(store, catalog)
     requests = await driver.feed(update)  # fails on a handler error or a request Telegram would refuse
 
     if "callback_query" in update:
@@ -149,4 +152,4 @@ async def test_any_update_is_handled_safely(driver: Driver, store: Store, update
     for text in outgoing_texts(requests):
         assert MARKER not in text, "user-supplied HTML reached a message unescaped"
     if not changes_subscriptions(update):
-        assert await user_data(store) == before
+        assert await user_data(store, catalog) == before

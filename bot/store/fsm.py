@@ -13,7 +13,7 @@ from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder, StateType, StorageKey
 
 from bot.store.db import Database
-from bot.store.repositories import utcnow
+from bot.store.users import utcnow
 
 STATE_CACHE_SIZE = 50_000
 

@@ -1,0 +1,29 @@
+"""/about and the About button: the roundtable's card."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+
+from bot.catalog import screens
+from bot.catalog.handlers.common import show
+from bot.catalog.library import Catalog
+from bot.core.callbacks import MenuAction, MenuCb
+
+
+async def about(message: Message, catalog: Catalog) -> None:
+    screen = screens.about(catalog.content)
+    await message.answer(screen.text, reply_markup=screen.markup)
+
+
+async def about_button(callback: CallbackQuery, catalog: Catalog, bot: Bot) -> None:
+    await show(callback, bot, screens.about(catalog.content))
+    await callback.answer()
+
+
+def create_router() -> Router:
+    router = Router(name="about")
+    router.message.register(about, Command("about"))
+    router.callback_query.register(about_button, MenuCb.filter(F.action == MenuAction.ABOUT))
+    return router

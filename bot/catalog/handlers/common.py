@@ -1,0 +1,48 @@
+"""What every chat-surface handler needs: showing a screen in answer to a button, and stale-button alerts."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.types import CallbackQuery, InaccessibleMessage, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.catalog.screens import Screen
+
+log = logging.getLogger(__name__)
+
+
+def is_not_modified(exc: TelegramBadRequest) -> bool:
+    """Telegram refuses an edit that changes nothing; for us that edit has simply succeeded."""
+    return "message is not modified" in exc.message
+
+
+def _is_gone(exc: TelegramBadRequest) -> bool:
+    text = exc.message.lower()
+    return "message to edit not found" in text or "message can't be edited" in text
+
+
+async def show(callback: CallbackQuery, bot: Bot, screen: Screen) -> None:
+    """Turn the message the button was on into `screen`; send it anew when that message cannot be edited."""
+    message = callback.message
+    if isinstance(message, Message):
+        try:
+            await message.edit_text(screen.text, reply_markup=screen.markup)
+            return
+        except TelegramBadRequest as exc:
+            if is_not_modified(exc):
+                return
+            if not _is_gone(exc):
+                raise
+    chat_id = message.chat.id if isinstance(message, Message | InaccessibleMessage) else callback.from_user.id
+    try:
+        await bot.send_message(chat_id, screen.text, reply_markup=screen.markup)
+    except TelegramForbiddenError as exc:  # a button on an inline message from someone who never started us
+        log.info("cannot show a screen to chat %s: %s", chat_id, exc.message)
+
+
+async def stale(callback: CallbackQuery) -> None:
+    """The short alert for a button that no longer means anything (old, unknown or forged data)."""
+    await callback.answer(_("This button is out of date. Send /start to begin again."), show_alert=True)

@@ -1,0 +1,72 @@
+"""/speakers (paged list, one button per person), a person's card, and the search behind /speaker."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, Message
+
+from bot.catalog import screens
+from bot.catalog.handlers.common import show, stale
+from bot.catalog.library import Catalog
+from bot.core.callbacks import MenuAction, MenuCb, SpeakerCb, SpeakersPageCb
+
+
+async def speakers(message: Message, catalog: Catalog) -> None:
+    screen = screens.first_speakers_page(catalog.content)
+    await message.answer(screen.text, reply_markup=screen.markup)
+
+
+async def speakers_button(callback: CallbackQuery, catalog: Catalog, bot: Bot) -> None:
+    await speakers_page(callback, SpeakersPageCb(page=0), catalog, bot)
+
+
+async def speakers_page(
+    callback: CallbackQuery, callback_data: SpeakersPageCb, catalog: Catalog, bot: Bot
+) -> None:
+    screen = screens.speakers(catalog.content, callback_data.page)
+    if screen is None:
+        await stale(callback)
+        return
+    await show(callback, bot, screen)
+    await callback.answer()
+
+
+async def speaker_card(callback: CallbackQuery, callback_data: SpeakerCb, catalog: Catalog, bot: Bot) -> None:
+    person = catalog.content.person(callback_data.slug)
+    if person is None:
+        await stale(callback)
+        return
+    await show(callback, bot, screens.person(catalog.content, person))
+    await callback.answer()
+
+
+def search_screen(catalog: Catalog, query: str) -> screens.Screen:
+    """One match: the card; several: a list with buttons; none: a polite reply quoting the query."""
+    query = query.strip()
+    if not query:
+        return screens.speaker_usage()
+    if len(query) > screens.MAX_QUERY_CHARS:
+        return screens.query_too_long()
+    content = catalog.content
+    people = catalog.search.search(query, screens.SEARCH_LIMIT + 1)
+    if not people:
+        return screens.not_found(query)
+    if len(people) == 1:
+        return screens.person(content, people[0])
+    return screens.found(content, people[: screens.SEARCH_LIMIT], more=len(people) > screens.SEARCH_LIMIT)
+
+
+async def speaker(message: Message, command: CommandObject, catalog: Catalog) -> None:
+    screen = search_screen(catalog, command.args or "")
+    await message.answer(screen.text, reply_markup=screen.markup)
+
+
+def create_router() -> Router:
+    router = Router(name="speakers")
+    router.message.register(speakers, Command("speakers"))
+    router.message.register(speaker, Command("speaker"))
+    router.callback_query.register(speakers_button, MenuCb.filter(F.action == MenuAction.SPEAKERS))
+    router.callback_query.register(speakers_page, SpeakersPageCb.filter())
+    router.callback_query.register(speaker_card, SpeakerCb.filter())
+    return router

@@ -1,0 +1,107 @@
+"""/start: the greeting with the main menu, deep links, the Menu button and the Subscribe/Unsubscribe
+toggle."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import CommandObject, CommandStart
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, MaybeInaccessibleMessageUnion, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.catalog import screens
+from bot.catalog.handlers.common import is_not_modified, show
+from bot.catalog.keyboards import subscribe_button
+from bot.catalog.library import Catalog
+from bot.core.callbacks import MenuAction, MenuCb, SubscribeCb
+from bot.store import Store
+
+SPEAKER_LINK_PREFIX = "speaker-"
+
+
+async def is_subscribed(store: Store, user_id: int | None) -> bool:
+    return user_id is not None and await store.subscriptions.is_subscribed(user_id)
+
+
+async def start(message: Message, command: CommandObject, store: Store, catalog: Catalog) -> None:
+    """`/start`, `/start speaker-<slug>`, `/start initiative`, `/start about`, `/start speakers`; any other
+    payload gets the greeting."""
+    content = catalog.content
+    payload = (command.args or "").strip()
+    user_id = message.from_user.id if message.from_user else None
+    screen: screens.Screen | None = None
+    if payload.startswith(SPEAKER_LINK_PREFIX):
+        person = content.person(payload.removeprefix(SPEAKER_LINK_PREFIX))
+        if person is not None:
+            screen = screens.person(content, person)
+    elif payload == "initiative":
+        screen = screens.initiative(content, await is_subscribed(store, user_id))
+    elif payload == "about":
+        screen = screens.about(content)
+    elif payload == "speakers":
+        screen = screens.first_speakers_page(content)
+    if screen is None:
+        subscribed = await is_subscribed(store, user_id)
+        screen = screens.greeting(content, subscribed, private=message.chat.type == "private")
+    await message.answer(screen.text, reply_markup=screen.markup)
+
+
+async def menu(callback: CallbackQuery, store: Store, catalog: Catalog, bot: Bot) -> None:
+    message = callback.message
+    private = message is None or message.chat.type == "private"
+    subscribed = await is_subscribed(store, callback.from_user.id)
+    await show(callback, bot, screens.greeting(catalog.content, subscribed, private=private))
+    await callback.answer()
+
+
+def _with_subscription_state(
+    message: MaybeInaccessibleMessageUnion | None, subscribed: bool
+) -> InlineKeyboardMarkup | None:
+    """The message's own keyboard with its Subscribe button showing `subscribed`; None if it has none."""
+    markup = message.reply_markup if isinstance(message, Message) else None
+    if markup is None:
+        return None
+    found = False
+    rows = []
+    for row in markup.inline_keyboard:
+        new_row = []
+        for button in row:
+            if button.callback_data and button.callback_data.startswith(f"{SubscribeCb.__prefix__}:"):
+                new_row.append(subscribe_button(subscribed))
+                found = True
+            else:
+                new_row.append(button)
+        rows.append(new_row)
+    return InlineKeyboardMarkup(inline_keyboard=rows) if found else None
+
+
+async def toggle_subscription(
+    callback: CallbackQuery, callback_data: SubscribeCb, store: Store, catalog: Catalog, bot: Bot
+) -> None:
+    """Subscribe or unsubscribe (idempotent), then show the new state on the button that was pressed."""
+    user_id = callback.from_user.id
+    if callback_data.on:
+        await store.subscriptions.subscribe(user_id)
+        note = _("🔔 You will get news about the initiative.")
+    else:
+        await store.subscriptions.unsubscribe(user_id)
+        note = _("🔕 You will no longer get news about the initiative.")
+    markup = _with_subscription_state(callback.message, callback_data.on)
+    if markup is not None and isinstance(callback.message, Message):
+        try:
+            await callback.message.edit_reply_markup(reply_markup=markup)
+        except TelegramBadRequest as exc:
+            if not is_not_modified(exc):
+                raise
+    else:
+        private = callback.message is None or callback.message.chat.type == "private"
+        await show(callback, bot, screens.greeting(catalog.content, callback_data.on, private=private))
+    await callback.answer(note)
+
+
+def create_router() -> Router:
+    router = Router(name="start")
+    router.message.register(start, CommandStart())
+    router.callback_query.register(menu, MenuCb.filter(F.action == MenuAction.MENU))
+    router.callback_query.register(toggle_subscription, SubscribeCb.filter())
+    return router

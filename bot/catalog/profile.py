@@ -1,0 +1,135 @@
+"""The bot's profile in Telegram: command menus, description and short description, per language.
+
+Set on start only where Telegram's copy differs (no churn on every restart); `/help` lists the same commands,
+and `/language` sets one chat's menu to the chosen language.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import BotCommand, BotCommandScopeChat
+from aiogram.utils.i18n import gettext as _
+
+from bot.catalog.cards import event_date
+from bot.catalog.content import Content
+from bot.catalog.library import Catalog
+from bot.core.i18n import LOCALES, PoI18n, current_locale
+
+log = logging.getLogger(__name__)
+
+
+def public_commands() -> list[tuple[str, str]]:
+    """Every command anyone may use, with its one-line description, in the current locale."""
+    return [
+        ("start", _("Main menu")),
+        ("about", _("About the roundtable")),
+        ("speakers", _("The guest speakers and the chair")),
+        ("speaker", _("Find a speaker by name, organisation or country")),
+        ("initiative", _("The initiative signed at the roundtable")),
+        ("news", _("News about the initiative")),
+        ("subscribe", _("Get news about the initiative")),
+        ("unsubscribe", _("Stop the news")),
+        ("language", _("Change the language")),
+        ("help", _("What this bot can do")),
+    ]
+
+
+def bot_commands() -> list[BotCommand]:
+    return [BotCommand(command=command, description=text) for command, text in public_commands()]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What Telegram shows about the bot in one language."""
+
+    commands: list[BotCommand]
+    description: str
+    short_description: str
+
+
+def profile(content: Content) -> Profile:
+    """The profile in the current locale (plain text: descriptions are not parsed as HTML)."""
+    description = _(
+        "I know the {title} ({date}, {format}): its speakers, its chair and the initiative signed there. "
+        "I speak Russian, English and Chinese."
+    ).format(
+        title=content.event.title.get(current_locale()),
+        date=event_date(content),
+        format=content.event.format.get(current_locale()),
+    )
+    short = _(
+        "Speakers, chair and initiative of the 2022 Asia Roundtable Summit on Green Low-carbon Development"
+    )
+    return Profile(commands=bot_commands(), description=description, short_description=short)
+
+
+def wanted_profiles(i18n: PoI18n, content: Content, default_locale: str) -> dict[str | None, Profile]:
+    """The profile for each `language_code` we set: `None` (everyone else) and each of our locales."""
+    targets: list[tuple[str | None, str]] = [
+        (None, default_locale),
+        *((locale, locale) for locale in LOCALES),
+    ]
+    wanted: dict[str | None, Profile] = {}
+    with i18n.context():
+        for language_code, locale in targets:
+            with i18n.use_locale(locale):
+                wanted[language_code] = profile(content)
+    return wanted
+
+
+def _same_commands(current: list[BotCommand], wanted: list[BotCommand]) -> bool:
+    return [(c.command, c.description) for c in current] == [(c.command, c.description) for c in wanted]
+
+
+async def _sync_language(bot: Bot, language_code: str | None, wanted: Profile) -> list[str]:
+    label = language_code or "default"
+    changed = []
+    if not _same_commands(await bot.get_my_commands(language_code=language_code), wanted.commands):
+        await bot.set_my_commands(wanted.commands, language_code=language_code)
+        changed.append(f"commands/{label}")
+    current_description = await bot.get_my_description(language_code=language_code)
+    if current_description.description != wanted.description:
+        await bot.set_my_description(wanted.description, language_code=language_code)
+        changed.append(f"description/{label}")
+    current_short = await bot.get_my_short_description(language_code=language_code)
+    if current_short.short_description != wanted.short_description:
+        await bot.set_my_short_description(wanted.short_description, language_code=language_code)
+        changed.append(f"short description/{label}")
+    return changed
+
+
+async def sync_profile(bot: Bot, i18n: PoI18n, content: Content, default_locale: str) -> list[str]:
+    """Make Telegram's commands and descriptions match ours; returns what had to be set."""
+    wanted = wanted_profiles(i18n, content, default_locale)
+    results = await asyncio.gather(*(_sync_language(bot, code, p) for code, p in wanted.items()))
+    return [item for changed in results for item in changed]
+
+
+def profile_on_startup(
+    i18n: PoI18n, catalog: Catalog, default_locale: str
+) -> Callable[[Bot], Awaitable[None]]:
+    """A `dp.startup` handler: sync the profile; a failure is logged and never stops the bot."""
+
+    async def set_bot_profile(bot: Bot) -> None:
+        try:
+            changed = await sync_profile(bot, i18n, catalog.content, default_locale)
+        except TelegramAPIError as exc:
+            log.warning("could not set the bot's commands and descriptions: %s", exc)
+            return
+        if changed:
+            log.info("bot profile updated: %s", ", ".join(changed))
+        else:
+            log.info("bot profile is up to date")
+
+    return set_bot_profile
+
+
+async def set_chat_commands(bot: Bot, chat_id: int) -> None:
+    """One chat's command menu, in the current locale (after the user chose a language)."""
+    await bot.set_my_commands(bot_commands(), scope=BotCommandScopeChat(chat_id=chat_id))

@@ -1,1 +1,0 @@
-"""Inline keyboards, built with `InlineKeyboardBuilder`; handlers never assemble buttons themselves."""

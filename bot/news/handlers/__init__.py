@@ -1,0 +1,1 @@
+"""News handlers: subscribers (/subscribe, /unsubscribe, /news) and admins (/post, /stats, /cancel)."""

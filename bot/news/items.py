@@ -1,0 +1,152 @@
+"""News items as subscribers read them: the rendering (once per language), the checks an item passes
+before anything is stored, a subscriber's language, the admin's progress text, and news files for the shell.
+
+Rendering uses the locale of the current i18n context (`i18n.use_locale(...)`), like `bot.catalog.cards`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from babel.dates import format_date, format_timedelta
+
+from bot.catalog.cards import hbold, hitalic, q
+from bot.core.i18n import LOCALES, current_locale, locale_from_language_code
+from bot.core.telegram_rules import TextProblem, message_issues
+from bot.news.repository import ItemProgress, NewsDraft
+
+TITLE_LIMIT = 256
+
+
+class NewsFileError(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def subscriber_locale(stored: str | None, language_code: str | None, default: str) -> str:
+    """The language a subscriber reads news in: their choice, else their Telegram app's, else the default."""
+    if stored in LOCALES:
+        return stored
+    return locale_from_language_code(language_code) or default
+
+
+def news_date(created: dt.date) -> str:
+    return format_date(created, format="long", locale=current_locale())
+
+
+def render_item(draft: NewsDraft, created: dt.date, *, footer: bool = True) -> str:
+    """The message a subscriber gets (`footer=True`), or the item as /news shows it."""
+    locale = current_locale()
+    lines = [_("📰 <b>Initiative news</b> · {date}").format(date=news_date(created)), ""]
+    if draft.titles:
+        lines.append(hbold(q(draft.titles[locale])))
+    lines.append(draft.texts[locale].strip())
+    if footer:
+        lines += ["", hitalic(_("To stop receiving news, send /unsubscribe"))]
+    return "\n".join(lines)
+
+
+def text_issues(draft: NewsDraft, locale: str, i18n: I18n, created: dt.date) -> list[TextProblem]:
+    """Why Telegram would refuse this language's message (empty: it can be sent).
+
+    Kinds: those of `message_issues`, plus "title_empty" and "title_too_long" (`limit` set)."""
+    text = draft.texts.get(locale, "")
+    if not text.strip():
+        return [TextProblem("empty", "text is empty")]
+    problems = []
+    if draft.titles is not None:
+        title = draft.titles.get(locale, "")
+        if not title.strip():
+            problems.append(TextProblem("title_empty", "title is empty"))
+        elif len(title) > TITLE_LIMIT:
+            problems.append(
+                TextProblem(
+                    "title_too_long",
+                    f"title is longer than {TITLE_LIMIT} characters",
+                    len(title),
+                    TITLE_LIMIT,
+                )
+            )
+    if problems:
+        return problems
+    with i18n.context(), i18n.use_locale(locale):
+        return message_issues(render_item(draft, created))
+
+
+def text_problems(draft: NewsDraft, locale: str, i18n: I18n, created: dt.date) -> list[str]:
+    """The same in English, for the shell (`python -m bot news post`)."""
+    return [problem.detail for problem in text_issues(draft, locale, i18n, created)]
+
+
+def draft_problems(draft: NewsDraft, i18n: I18n, created: dt.date) -> list[str]:
+    return [f"{locale}: {p}" for locale in LOCALES for p in text_problems(draft, locale, i18n, created)]
+
+
+def load_news_file(path: Path, i18n: I18n, today: dt.date) -> NewsDraft:
+    """Read and check a news file: `ru`, `en`, `zh` (HTML) and an optional `[title]` table in each."""
+    try:
+        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise NewsFileError([f"{path}: cannot read: {exc.strerror}"]) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise NewsFileError([f"{path}: not valid TOML: {exc}"]) from None
+    problems = [f"{path}: unknown key {key!r}" for key in data if key not in {*LOCALES, "title"}]
+    texts: dict[str, str] = {}
+    for locale in LOCALES:
+        value = data.get(locale)
+        if not isinstance(value, str) or not value.strip():
+            problems.append(f"{path}: {locale}: missing or empty (a string of HTML is needed)")
+        else:
+            texts[locale] = value.strip()
+    titles: dict[str, str] | None = None
+    if "title" in data:
+        raw = data["title"]
+        if not isinstance(raw, dict):
+            problems.append(f"{path}: title: must be a table with ru, en and zh")
+        else:
+            problems += [f"{path}: title.{key}: unknown key" for key in raw if key not in LOCALES]
+            titles = {}
+            for locale in LOCALES:
+                value = raw.get(locale)
+                if not isinstance(value, str) or not value.strip():
+                    problems.append(f"{path}: title.{locale}: missing or empty")
+                else:
+                    titles[locale] = value.strip()
+    if problems:
+        raise NewsFileError(problems)
+    draft = NewsDraft(texts=texts, titles=titles)
+    problems = [f"{path}: {p}" for p in draft_problems(draft, i18n, today)]
+    if problems:
+        raise NewsFileError(problems)
+    return draft
+
+
+def eta_text(seconds: float) -> str:
+    delta = dt.timedelta(seconds=max(seconds, 1))
+    return format_timedelta(delta, granularity="second", threshold=1.1, locale=current_locale())
+
+
+def progress_text(progress: ItemProgress, eta_seconds: float) -> str:
+    """The admin's progress message for one item, in the current locale."""
+    if progress.done:
+        return _(
+            "✅ <b>News #{item}</b> has been sent.\nDelivered: {sent} · dropped: {dropped} · failed: {failed}"
+        ).format(item=progress.item_id, sent=progress.sent, dropped=progress.dropped, failed=progress.failed)
+    return _(
+        "📤 <b>News #{item}</b> is being sent.\n"
+        "Delivered: {sent} · dropped: {dropped} · failed: {failed} · left: {left}\n"
+        "Time left: about {eta}"
+    ).format(
+        item=progress.item_id,
+        sent=progress.sent,
+        dropped=progress.dropped,
+        failed=progress.failed,
+        left=progress.left,
+        eta=eta_text(eta_seconds),
+    )

@@ -1,0 +1,357 @@
+"""News items and their outbox: one delivery row per (item, subscriber), a small state machine the
+broadcaster drains (pending → sending → sent / dropped / failed), and the figures /stats reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from bot.store.db import Database
+from bot.store.users import utcnow
+
+NEWS_LOCALES: tuple[str, ...] = ("ru", "en", "zh")
+STATES: tuple[str, ...] = ("pending", "sending", "sent", "dropped", "failed")
+
+
+@dataclass(frozen=True)
+class NewsDraft:
+    """What an admin wrote: HTML text in every language, and optionally a plain-text title in each."""
+
+    texts: dict[str, str]
+    titles: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class NewsItem:
+    id: int
+    texts: dict[str, str]
+    titles: dict[str, str] | None
+    created_at: dt.datetime
+    author_id: int | None
+
+    @property
+    def draft(self) -> NewsDraft:
+        return NewsDraft(texts=self.texts, titles=self.titles)
+
+
+@dataclass(frozen=True)
+class PostResult:
+    item_id: int
+    created: bool
+    recipients: int
+
+
+@dataclass(frozen=True)
+class DueDelivery:
+    """A pending delivery with what the broadcaster needs to send it: the subscriber's language settings
+    and whether they are still subscribed."""
+
+    item_id: int
+    user_id: int
+    attempts: int
+    locale: str | None
+    language_code: str | None
+    subscribed: bool
+
+
+@dataclass(frozen=True)
+class ItemProgress:
+    item_id: int
+    sent: int
+    dropped: int
+    failed: int
+    left: int
+    progress_chat_id: int | None
+    progress_message_id: int | None
+    progress_locale: str | None
+
+    @property
+    def done(self) -> bool:
+        return self.left == 0
+
+
+@dataclass(frozen=True)
+class SubscriberLanguage:
+    locale: str | None
+    language_code: str | None
+    count: int
+
+
+def _parse_time(value: str) -> dt.datetime:
+    return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+
+
+def _item(row: Any) -> NewsItem:
+    titles = None
+    if row["title_ru"] is not None:
+        titles = {loc: row[f"title_{loc}"] for loc in NEWS_LOCALES}
+    return NewsItem(
+        id=row["id"],
+        texts={loc: row[f"text_{loc}"] for loc in NEWS_LOCALES},
+        titles=titles,
+        created_at=_parse_time(row["created_at"]),
+        author_id=row["author_id"],
+    )
+
+
+class NewsRepository:
+    """News items, newest first, and the audit of who posted each."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def post(
+        self,
+        draft: NewsDraft,
+        *,
+        actor: str,
+        author_id: int | None = None,
+        key: str | None = None,
+        progress: tuple[int, int, str] | None = None,
+    ) -> PostResult:
+        """Store the item and queue one delivery per current subscriber, in one transaction.
+
+        `key` makes a repeated post (a confirm button pressed twice) store nothing new; `progress` is the
+        (chat, message, locale) of the admin's message the broadcaster keeps up to date.
+        """
+        titles = draft.titles or {}
+        chat_id, message_id, locale = progress or (None, None, None)
+        async with self.db.transaction() as conn:
+            if key is not None:
+                async with conn.execute("SELECT id FROM news_item WHERE post_key = ?", (key,)) as cur:
+                    row = await cur.fetchone()
+                if row is not None:
+                    async with conn.execute(
+                        "SELECT count(*) FROM delivery WHERE item_id = ?", (row[0],)
+                    ) as cur:
+                        count = await cur.fetchone()
+                    recipients = int(count[0]) if count else 0
+                    return PostResult(item_id=int(row[0]), created=False, recipients=recipients)
+            cur = await conn.execute(
+                "INSERT INTO news_item (text_ru, text_en, text_zh, title_ru, title_en, title_zh, author_id, "
+                "post_key, created_at, progress_chat_id, progress_message_id, progress_locale) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    *(draft.texts[loc] for loc in NEWS_LOCALES),
+                    *(titles.get(loc) for loc in NEWS_LOCALES),
+                    author_id,
+                    key,
+                    utcnow(),
+                    chat_id,
+                    message_id,
+                    locale,
+                ),
+            )
+            item_id = int(cur.lastrowid or 0)
+            await conn.execute(
+                "INSERT INTO news_audit (item_id, action, actor, at) VALUES (?, 'posted', ?, ?)",
+                (item_id, actor, utcnow()),
+            )
+            cur = await conn.execute(
+                "INSERT INTO delivery (item_id, user_id, updated_at) "
+                "SELECT ?, user_id, ? FROM subscription ORDER BY user_id",
+                (item_id, utcnow()),
+            )
+            recipients = cur.rowcount
+        return PostResult(item_id=item_id, created=True, recipients=recipients)
+
+    async def get(self, item_id: int) -> NewsItem | None:
+        async with self.db.conn.execute("SELECT * FROM news_item WHERE id = ?", (item_id,)) as cur:
+            row = await cur.fetchone()
+        return _item(row) if row else None
+
+    async def latest(self, offset: int = 0) -> NewsItem | None:
+        """The item at `offset` counting from the newest (0)."""
+        async with self.db.conn.execute(
+            "SELECT * FROM news_item ORDER BY id DESC LIMIT 1 OFFSET ?", (max(offset, 0),)
+        ) as cur:
+            row = await cur.fetchone()
+        return _item(row) if row else None
+
+    async def count(self) -> int:
+        async with self.db.conn.execute("SELECT count(*) FROM news_item") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def audit(self, item_id: int) -> list[tuple[str, str]]:
+        """(action, actor) rows for one item, oldest first."""
+        async with self.db.conn.execute(
+            "SELECT action, actor FROM news_audit WHERE item_id = ? ORDER BY id", (item_id,)
+        ) as cur:
+            rows = await cur.fetchall()
+        return [(row[0], row[1]) for row in rows]
+
+
+class OutboxRepository:
+    """Delivery rows. `next_attempt_at` and `now` are seconds of the broadcaster's clock."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def recover(self) -> int:
+        """After a crash: rows left in flight may or may not have reached Telegram; send them again."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE delivery SET state = 'pending', updated_at = ? WHERE state = 'sending'", (utcnow(),)
+            )
+            return cur.rowcount
+
+    async def due(self, now: float, limit: int) -> list[DueDelivery]:
+        async with self.db.conn.execute(
+            "SELECT d.item_id, d.user_id, d.attempts, u.locale, u.language_code, "
+            "s.user_id IS NOT NULL AS subscribed "
+            "FROM delivery d "
+            "LEFT JOIN user u ON u.id = d.user_id "
+            "LEFT JOIN subscription s ON s.user_id = d.user_id "
+            "WHERE d.state = 'pending' AND d.next_attempt_at <= ? "
+            "ORDER BY d.next_attempt_at, d.item_id, d.user_id LIMIT ?",
+            (now, limit),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [
+            DueDelivery(
+                item_id=row[0],
+                user_id=row[1],
+                attempts=row[2],
+                locale=row[3],
+                language_code=row[4],
+                subscribed=bool(row[5]),
+            )
+            for row in rows
+        ]
+
+    async def next_due_at(self) -> float | None:
+        """When the earliest pending delivery is due (None: nothing is pending)."""
+        async with self.db.conn.execute(
+            "SELECT min(next_attempt_at) FROM delivery WHERE state = 'pending'"
+        ) as cur:
+            row = await cur.fetchone()
+        return float(row[0]) if row and row[0] is not None else None
+
+    async def mark_sending(self, item_id: int, user_id: int) -> bool:
+        """Claim a pending delivery before the call to Telegram; False when it is no longer pending."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE delivery SET state = 'sending', attempts = attempts + 1, updated_at = ? "
+                "WHERE item_id = ? AND user_id = ? AND state = 'pending'",
+                (utcnow(), item_id, user_id),
+            )
+            return cur.rowcount == 1
+
+    async def mark_sent(self, item_id: int, user_id: int) -> None:
+        await self._finish(item_id, user_id, "sent", None)
+
+    async def fail(self, item_id: int, user_id: int, error: str) -> None:
+        await self._finish(item_id, user_id, "failed", error)
+
+    async def drop(self, item_id: int, user_id: int, error: str, *, unsubscribe: bool = False) -> None:
+        """Give up on a subscriber who cannot receive messages (blocked, deleted, unknown chat)."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE delivery SET state = 'dropped', last_error = ?, updated_at = ? "
+                "WHERE item_id = ? AND user_id = ?",
+                (error, utcnow(), item_id, user_id),
+            )
+            if unsubscribe:
+                await conn.execute("DELETE FROM subscription WHERE user_id = ?", (user_id,))
+
+    async def retry_later(
+        self, item_id: int, user_id: int, error: str, at: float, *, count_attempt: bool = True
+    ) -> None:
+        """Back to pending until `at`; a 429 is not the delivery's fault, so it gives its attempt back."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE delivery SET state = 'pending', last_error = ?, next_attempt_at = ?, updated_at = ?, "
+                "attempts = attempts - ? WHERE item_id = ? AND user_id = ?",
+                (error, at, utcnow(), 0 if count_attempt else 1, item_id, user_id),
+            )
+
+    async def _finish(self, item_id: int, user_id: int, state: str, error: str | None) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE delivery SET state = ?, last_error = coalesce(?, last_error), updated_at = ? "
+                "WHERE item_id = ? AND user_id = ?",
+                (state, error, utcnow(), item_id, user_id),
+            )
+
+    async def get(self, item_id: int, user_id: int) -> dict[str, Any] | None:
+        async with self.db.conn.execute(
+            "SELECT * FROM delivery WHERE item_id = ? AND user_id = ?", (item_id, user_id)
+        ) as cur:
+            row = await cur.fetchone()
+        return dict(row) if row else None
+
+    async def unfinished(self) -> list[ItemProgress]:
+        """Progress of every item whose delivery has not been reported finished yet."""
+        return await self._progress(None)
+
+    async def progress(self, item_id: int) -> ItemProgress | None:
+        found = await self._progress(item_id)
+        return found[0] if found else None
+
+    async def _progress(self, item_id: int | None) -> list[ItemProgress]:
+        """One item's figures, or (None) those of every unfinished item."""
+        async with self.db.conn.execute(
+            "SELECT i.id, i.progress_chat_id, i.progress_message_id, i.progress_locale, "
+            "coalesce(sum(d.state = 'sent'), 0), coalesce(sum(d.state = 'dropped'), 0), "
+            "coalesce(sum(d.state = 'failed'), 0), coalesce(sum(d.state IN ('pending', 'sending')), 0) "
+            "FROM news_item i LEFT JOIN delivery d ON d.item_id = i.id "
+            "WHERE i.id = :item OR (:item IS NULL AND i.finished_at IS NULL) "
+            "GROUP BY i.id ORDER BY i.id",
+            {"item": item_id},
+        ) as cur:
+            rows = await cur.fetchall()
+        return [
+            ItemProgress(
+                item_id=row[0],
+                progress_chat_id=row[1],
+                progress_message_id=row[2],
+                progress_locale=row[3],
+                sent=row[4],
+                dropped=row[5],
+                failed=row[6],
+                left=row[7],
+            )
+            for row in rows
+        ]
+
+    async def pending_before(self, item_id: int) -> int:
+        """Deliveries still to send for this item and every older one (they go first): for an ETA."""
+        async with self.db.conn.execute(
+            "SELECT count(*) FROM delivery WHERE item_id <= ? AND state IN ('pending', 'sending')", (item_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def mark_finished(self, item_id: int) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE news_item SET finished_at = ? WHERE id = ? AND finished_at IS NULL",
+                (utcnow(), item_id),
+            )
+
+    async def counts(self) -> dict[str, int]:
+        """Deliveries by state, every state present."""
+        counts = dict.fromkeys(STATES, 0)
+        async with self.db.conn.execute("SELECT state, count(*) FROM delivery GROUP BY state") as cur:
+            for row in await cur.fetchall():
+                counts[row[0]] = int(row[1])
+        return counts
+
+    async def subscriber_languages(self) -> list[SubscriberLanguage]:
+        """Subscribers grouped by their stored locale and Telegram language (the caller picks the locale)."""
+        async with self.db.conn.execute(
+            "SELECT u.locale, u.language_code, count(*) FROM subscription s "
+            "LEFT JOIN user u ON u.id = s.user_id GROUP BY u.locale, u.language_code"
+        ) as cur:
+            rows = await cur.fetchall()
+        return [SubscriberLanguage(locale=row[0], language_code=row[1], count=int(row[2])) for row in rows]
+
+
+class Newsroom:
+    """The facade handlers and the broadcaster receive for news: the items and their outbox."""
+
+    def __init__(self, db: Database) -> None:
+        self.items = NewsRepository(db)
+        self.outbox = OutboxRepository(db)

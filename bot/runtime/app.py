@@ -1,0 +1,96 @@
+"""Wiring: the Bot, and the Dispatcher with every feature's routers and middlewares, over an open store."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+
+from bot.catalog.library import Catalog
+from bot.catalog.profile import profile_on_startup
+from bot.core.config import Settings
+from bot.core.i18n import LocaleMiddleware, PoI18n, create_i18n
+from bot.core.retry import RetryMiddleware
+from bot.news.broadcaster import Broadcaster
+from bot.news.repository import Newsroom
+from bot.runtime.routers import get_routers
+from bot.store import Store
+from bot.store.fsm import SQLiteStorage
+from bot.store.tracking import UserTracking
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    """Everything one running bot shares: settings, store, catalogs, dispatcher."""
+
+    settings: Settings
+    store: Store
+    catalog: Catalog
+    newsroom: Newsroom
+    i18n: PoI18n
+    dp: Dispatcher
+
+
+def create_bot(
+    settings: Settings, session: BaseSession | None = None, retry: RetryMiddleware | None = None
+) -> Bot:
+    if session is None:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session.middleware(retry or RetryMiddleware())
+    token = settings.bot_token.get_secret_value() if settings.bot_token else "0:local-console-token"
+    return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+def create_dispatcher(
+    settings: Settings,
+    store: Store,
+    catalog: Catalog,
+    newsroom: Newsroom,
+    i18n: PoI18n,
+    broadcaster: Broadcaster | None = None,
+) -> Dispatcher:
+    """The Dispatcher with every router; `settings`, `store`, `catalog`, `newsroom` and `broadcaster`
+    reach handlers as keyword arguments."""
+    if broadcaster is None:
+        broadcaster = Broadcaster(
+            newsroom, i18n, rate=settings.broadcast_rate, default_locale=settings.default_locale
+        )
+    dp = Dispatcher(
+        storage=SQLiteStorage(store.db),
+        settings=settings,
+        store=store,
+        catalog=catalog,
+        newsroom=newsroom,
+        broadcaster=broadcaster,
+    )
+    # Every mode (polling, webhook, console) emits startup/shutdown, so every mode runs the broadcaster.
+    dp.startup.register(broadcaster.on_startup)
+    dp.shutdown.register(broadcaster.on_shutdown)
+    # Users are recorded (and their stored language read) before the locale is chosen.
+    dp.update.outer_middleware(UserTracking(store.users))
+    LocaleMiddleware(i18n=i18n).setup(dp)
+    dp.include_routers(*get_routers())
+    dp.startup.register(profile_on_startup(i18n, catalog, settings.default_locale))
+    return dp
+
+
+async def open_app(settings: Settings, stack: AsyncExitStack) -> App:
+    """Open the store (migrating it), make sure content is loaded, read the catalogs, build the dispatcher."""
+    settings.prepare_database_dir()
+    store = await Store.open(settings.database_path)
+    stack.push_async_callback(store.close)
+    catalog = Catalog(store.db)
+    await catalog.ensure_content(settings.content_dir)
+    newsroom = Newsroom(store.db)
+    i18n = create_i18n(settings.locales_dir, settings.default_locale)
+    dp = create_dispatcher(settings, store, catalog, newsroom, i18n)
+    return App(settings=settings, store=store, catalog=catalog, newsroom=newsroom, i18n=i18n, dp=dp)

@@ -1,0 +1,34 @@
+"""Every feature's router, assembled in one place (order matters: errors first, free text last).
+
+Each module builds its router in `create_router()`, so every Dispatcher (tests, console, webhook) gets
+fresh ones: an aiogram Router can be attached to one parent only.
+"""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from bot.catalog.handlers import about, fallback, initiative, inline, language, speakers, start
+from bot.catalog.handlers import help as help_
+from bot.news.handlers import admin
+from bot.news.handlers import subscribers as news
+from bot.runtime import errors
+
+
+def get_routers() -> list[Router]:
+    return [
+        errors.create_router(),
+        # Inline queries concern only the inline router: placed early, they skip walking the chat routers.
+        inline.create_router(),
+        # news before start: it owns the `/start subscribe` deep link.
+        news.create_router(),
+        admin.create_router(),
+        start.create_router(),
+        about.create_router(),
+        speakers.create_router(),
+        initiative.create_router(),
+        language.create_router(),
+        help_.create_router(),
+        # Keep last: it takes any private text and answers any button the routers above did not.
+        fallback.create_router(),
+    ]

@@ -1,0 +1,94 @@
+"""Configuration errors are one line naming the variable, exit code 2, and never show the token."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.core.config import Settings, SettingsError, load_settings
+from tests.conftest import ROOT, TOKEN
+
+
+def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "SYSTEMROOT"}}
+    base["PYTHONPATH"] = str(ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env={**base, **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_missing_token_explains_how_to_get_one_and_try_without(tmp_path: Path) -> None:
+    result = run_cli(env={"DATABASE_PATH": str(tmp_path / "db.sqlite3")}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "BOT_TOKEN" in result.stderr
+    assert "@BotFather" in result.stderr
+    assert "python -m bot console" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"BOT_TOKEN": "123456:short"}, "BOT_TOKEN"),
+        ({"BOT_TOKEN": TOKEN, "DEFAULT_LOCALE": "de"}, "DEFAULT_LOCALE"),
+        ({"BOT_TOKEN": TOKEN, "ADMIN_IDS": "12,abc"}, "ADMIN_IDS"),
+        ({"BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": "ftp://x"}, "TELEGRAM_API_URL"),
+        ({"BOT_TOKEN": TOKEN, "DATABASE_PATH": "/proc/forbidden/bot.sqlite3"}, "DATABASE_PATH"),
+    ],
+)
+def test_bad_settings_give_one_line_naming_the_variable(
+    tmp_path: Path, env: dict[str, str], variable: str
+) -> None:
+    env.setdefault("DATABASE_PATH", str(tmp_path / "db.sqlite3"))
+    result = run_cli(env=env, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith(f"error: {variable}:")
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_malformed_token_is_never_echoed(tmp_path: Path) -> None:
+    secret = "987654321:this-is-a-secret-with-a-bad-char!"
+    result = run_cli(env={"BOT_TOKEN": secret, "DATABASE_PATH": str(tmp_path / "d.sqlite3")}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "this-is-a-secret" not in result.stderr + result.stdout
+
+
+def test_token_is_hidden_in_repr_and_errors() -> None:
+    settings = Settings(_env_file=None, bot_token=TOKEN)  # type: ignore[call-arg]
+    assert TOKEN.split(":")[1] not in repr(settings)
+    assert TOKEN.split(":")[1] not in str(settings.model_dump())
+    with pytest.raises(SettingsError) as info:
+        load_settings(_env_file=None, bot_token=TOKEN + "!")
+    assert TOKEN.split(":")[1] not in str(info.value)
+
+
+def test_values_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADMIN_IDS", " 1, 22 ,333")
+    monkeypatch.setenv("DEFAULT_LOCALE", "ZH")
+    monkeypatch.setenv("TELEGRAM_API_URL", "http://127.0.0.1:8081/")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.admin_ids == frozenset({1, 22, 333})
+    assert settings.default_locale == "zh"
+    assert settings.telegram_api_url == "http://127.0.0.1:8081"
+    assert settings.bot_token is None
+
+
+def test_env_file_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / ".env").write_text(f"BOT_TOKEN={TOKEN}\nADMIN_IDS=5\n")
+    monkeypatch.chdir(tmp_path)
+    settings = Settings()
+    assert settings.bot_token is not None
+    assert settings.bot_token.get_secret_value() == TOKEN
+    assert settings.admin_ids == frozenset({5})
