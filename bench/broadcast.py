@@ -154,10 +154,10 @@ async def run(users: int, rate: float) -> None:
     from aiogram.client.telegram import TelegramAPIServer
     from aiogram.enums import ParseMode
 
-    from bot.broadcaster import Broadcaster
-    from bot.i18n import create_i18n
+    from bot.core.i18n import create_i18n
+    from bot.news.broadcaster import Broadcaster
+    from bot.news.repository import NewsDraft, Newsroom
     from bot.store import Store
-    from bot.store.news import NewsDraft
 
     server = await asyncio.create_subprocess_exec(
         sys.executable, __file__, "--serve", stdout=asyncio.subprocess.PIPE
@@ -169,10 +169,11 @@ async def run(users: int, rate: float) -> None:
     bot = Bot(TOKEN, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
     with tempfile.TemporaryDirectory() as tmp:
         store = await Store.open(Path(tmp) / "bench.sqlite3")
+        newsroom = Newsroom(store.db)
         try:
             await subscribe(store, users)
             i18n = create_i18n(ROOT / "locales", "en")
-            broadcaster = Broadcaster(store, i18n, rate=rate)
+            broadcaster = Broadcaster(newsroom, i18n, rate=rate)
             await broadcaster.start(bot)
             draft = NewsDraft(
                 texts={
@@ -183,18 +184,18 @@ async def run(users: int, rate: float) -> None:
             )
             print(f"{users} subscribers, BROADCAST_RATE={rate:g}/s, limit {SERVER_LIMIT}/s, 1% blocked")
             started = time.monotonic()
-            item = await store.news.post(draft, actor="bench", progress=(ADMIN_CHAT, 1, "en"))
+            item = await newsroom.items.post(draft, actor="bench", progress=(ADMIN_CHAT, 1, "en"))
             broadcaster.wake()
             shown = started
-            while await store.outbox.unfinished():
+            while await newsroom.outbox.unfinished():
                 await asyncio.sleep(0.5)
-                done = await store.outbox.progress(item.item_id)
+                done = await newsroom.outbox.progress(item.item_id)
                 if done is not None and time.monotonic() - shown >= 15:
                     shown = time.monotonic()
                     print(f"  … {done.sent} sent, {done.dropped} dropped, {done.left} left", flush=True)
             wall = time.monotonic() - started
             await broadcaster.stop()
-            counts = await store.outbox.counts()
+            counts = await newsroom.outbox.counts()
             async with aiohttp.ClientSession() as client, client.get(f"{base}/stats") as response:
                 server_stats = json.loads(await response.text())
         finally:
@@ -242,7 +243,7 @@ def main() -> None:
         return
     rate = args.rate
     if rate is None:
-        from bot.config import load_settings
+        from bot.core.config import load_settings
 
         rate = load_settings().broadcast_rate
     asyncio.run(run(args.users, rate))

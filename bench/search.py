@@ -33,13 +33,15 @@ from pypinyin import lazy_pinyin
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.app import create_bot, create_dispatcher  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.content import Content, build_content, read_documents  # noqa: E402
-from bot.handlers.inline import PAGE_SIZE  # noqa: E402
-from bot.i18n import create_i18n  # noqa: E402
-from bot.local_session import LocalSession  # noqa: E402
-from bot.search import SearchIndex  # noqa: E402
+from bot.catalog.content import Content, build_content, read_documents  # noqa: E402
+from bot.catalog.handlers.inline import PAGE_SIZE  # noqa: E402
+from bot.catalog.library import Catalog  # noqa: E402
+from bot.catalog.search import SearchIndex  # noqa: E402
+from bot.console.session import LocalSession  # noqa: E402
+from bot.core.config import Settings  # noqa: E402
+from bot.core.i18n import create_i18n  # noqa: E402
+from bot.news.repository import Newsroom  # noqa: E402
+from bot.runtime.app import create_bot, create_dispatcher  # noqa: E402
 from bot.store import Store  # noqa: E402
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0"  # noqa: S105 - a well-formed fake
@@ -290,8 +292,9 @@ async def main() -> None:
         )
         settings.prepare_database_dir()
         store = await Store.open(settings.database_path)
+        catalog = Catalog(store.db)
         try:
-            await store.load_content(content)
+            await catalog.load_content(content)
             await bench_search_and_floor(index, store, queries[:500], 1)  # warm up
             gc.collect()
             search, floor = await bench_search_and_floor(index, store, queries, 3)
@@ -316,7 +319,7 @@ async def main() -> None:
             warm_up = typing_sessions(content, args.updates, seed=1)
             updates = typing_sessions(content, args.updates, seed=2)
             i18n = create_i18n(settings.locales_dir, settings.default_locale)
-            dp = create_dispatcher(settings, store, i18n)
+            dp = create_dispatcher(settings, store, catalog, Newsroom(store.db), i18n)
             ours = await updates_per_second(dp, warm_up, updates, settings)
             bare = await updates_per_second(bare_dispatcher(), warm_up, updates, settings)
             again = await updates_per_second(dp, [], updates, settings)
