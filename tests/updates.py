@@ -1,10 +1,13 @@
-"""Real Update JSON, as Telegram sends it, for feeding the Dispatcher."""
+"""Real Update JSON, as Telegram sends it, for feeding the Dispatcher: the console's update builders
+(`bot/console/updates.py`) with a test user, Alice, and fresh update ids."""
 
 from __future__ import annotations
 
 import itertools
-import time
 from typing import Any
+
+from bot.console import updates as build
+from bot.console.session import BOT_USER
 
 _ids = itertools.count(1)
 _message_ids = itertools.count(1)
@@ -13,21 +16,13 @@ _message_ids = itertools.count(1)
 def user(
     user_id: int = 1001, language_code: str | None = "en", username: str | None = "alice"
 ) -> dict[str, Any]:
-    data: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": "Alice"}
-    if language_code is not None:
-        data["language_code"] = language_code
-    if username is not None:
-        data["username"] = username
-    return data
+    return build.user(user_id, "Alice", username=username, language_code=language_code)
 
 
 def chat(chat_id: int, chat_type: str = "private") -> dict[str, Any]:
-    data: dict[str, Any] = {"id": chat_id, "type": chat_type}
     if chat_type == "private":
-        data["first_name"] = "Alice"
-    else:
-        data["title"] = "Green group"
-    return data
+        return build.private_chat(chat_id, "Alice")
+    return build.group_chat(chat_id, "Green group", chat_type)
 
 
 def message(
@@ -38,17 +33,13 @@ def message(
     chat_id: int | None = None,
     username: str | None = "alice",
 ) -> dict[str, Any]:
-    msg: dict[str, Any] = {
-        "message_id": next(_message_ids),
-        "date": int(time.time()),
-        "chat": chat(chat_id if chat_id is not None else user_id, chat_type),
-        "from": user(user_id, language_code, username),
-        "text": text,
-    }
-    if text.startswith("/"):
-        command = text.split(maxsplit=1)[0]
-        msg["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-    return {"update_id": next(_ids), "message": msg}
+    msg = build.message(
+        next(_message_ids),
+        chat(chat_id if chat_id is not None else user_id, chat_type),
+        user(user_id, language_code, username),
+        text,
+    )
+    return build.update(next(_ids), message=msg)
 
 
 def callback(
@@ -59,38 +50,16 @@ def callback(
     message_text: str = "…",
     chat_type: str = "private",
 ) -> dict[str, Any]:
-    return {
-        "update_id": next(_ids),
-        "callback_query": {
-            "id": f"cq{next(_ids)}",
-            "from": user(user_id, language_code),
-            "chat_instance": "ci-1",
-            "data": data,
-            "message": {
-                "message_id": message_id,
-                "date": int(time.time()),
-                "chat": chat(user_id, chat_type),
-                "from": {
-                    "id": 424242,
-                    "is_bot": True,
-                    "first_name": "Roundtable",
-                    "username": "roundtable_bot",
-                },
-                "text": message_text,
-            },
-        },
-    }
+    me = build.user(BOT_USER.id, BOT_USER.first_name, username=BOT_USER.username, is_bot=True)
+    pressed = build.message(message_id, chat(user_id, chat_type), me, message_text)
+    query = build.callback_query(
+        f"cq{next(_ids)}", user(user_id, language_code), data, chat_instance="ci-1", message=pressed
+    )
+    return build.update(next(_ids), callback_query=query)
 
 
 def inline_query(
     query: str, user_id: int = 1001, language_code: str | None = "en", offset: str = ""
 ) -> dict[str, Any]:
-    return {
-        "update_id": next(_ids),
-        "inline_query": {
-            "id": f"iq{next(_ids)}",
-            "from": user(user_id, language_code),
-            "query": query,
-            "offset": offset,
-        },
-    }
+    inline = build.inline_query(f"iq{next(_ids)}", user(user_id, language_code), query, offset=offset)
+    return build.update(next(_ids), inline_query=inline)

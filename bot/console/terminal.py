@@ -18,16 +18,13 @@ import logging
 import os
 import sys
 import threading
-import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, suppress
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from typing import Any, TextIO
 from urllib.parse import parse_qs, urlsplit
 
 from aiogram import Bot
-from aiogram.client.default import Default
 from aiogram.methods import (
     AnswerCallbackQuery,
     AnswerInlineQuery,
@@ -46,6 +43,8 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
 )
 
+from bot.console import updates
+from bot.console.render import is_html, render_text
 from bot.console.session import LocalSession
 from bot.core.config import Settings
 from bot.core.i18n import LOCALES, locale_from_language_code
@@ -63,85 +62,6 @@ Type a message or a /command. Keys:
   \\text        send text literally (e.g. a number)
   ?            this help
   /quit        leave (or Ctrl-D)"""
-
-# ANSI SGR codes for Telegram's HTML tags.
-_SGR = {
-    "b": "1", "strong": "1", "i": "3", "em": "3", "u": "4", "ins": "4",
-    "s": "9", "strike": "9", "del": "9", "code": "36", "pre": "36", "tg-spoiler": "2",
-}  # fmt: skip
-
-
-class _TerminalHTML(HTMLParser):
-    """Telegram HTML as terminal text: styles as ANSI (or none), links as `text <url>`, entities decoded."""
-
-    def __init__(self, color: bool) -> None:
-        super().__init__(convert_charrefs=True)
-        self.color = color
-        self.out: list[str] = []
-        self.plain: list[str] = []
-        self.styles: list[str] = []
-        self.links: list[tuple[str, int]] = []
-        self.quote_depth = 0
-        self.active: tuple[str, ...] = ()
-
-    def _emit(self, text: str) -> None:
-        if self.quote_depth:
-            text = text.replace("\n", "\n│ ")
-        self.out.append(text)
-        self.plain.append(text)
-
-    def _restyle(self) -> None:
-        active = tuple(code for code in self.styles if code)
-        if self.color and active != self.active:
-            self.out.append(("\x1b[0m" if self.active else "") + "".join(f"\x1b[{c}m" for c in active))
-            self.active = active
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = dict(attrs)
-        if tag == "a":
-            self.links.append((attributes.get("href") or "", len(self.plain)))
-        if tag == "blockquote":
-            self.quote_depth += 1
-            self._emit("│ ")
-        code = _SGR.get(tag, "")
-        if tag == "span" and attributes.get("class") == "tg-spoiler":
-            code = _SGR["tg-spoiler"]
-        self.styles.append(code)
-        self._restyle()
-
-    def handle_endtag(self, tag: str) -> None:
-        if self.styles:
-            self.styles.pop()
-            self._restyle()
-        if tag == "a" and self.links:
-            href, start = self.links.pop()
-            text = "".join(self.plain[start:])
-            if href and href != text.strip():
-                self._emit(f" <{href}>")
-        if tag == "blockquote" and self.quote_depth:
-            self.quote_depth -= 1
-
-    def handle_data(self, data: str) -> None:
-        self._emit(data)
-
-    def render(self, text: str) -> str:
-        self.feed(text)
-        self.close()
-        if self.active:
-            self.out.append("\x1b[0m")
-        return "".join(self.out)
-
-
-def render_text(text: str, *, html: bool, color: bool) -> str:
-    """A message as a terminal shows it: HTML rendered (ANSI styles when `color`), anything else as is."""
-    return _TerminalHTML(color).render(text) if html else text
-
-
-def is_html(parse_mode: Any) -> bool:
-    # An unresolved `Default` (inside inline results) means the bot's default: HTML here.
-    if isinstance(parse_mode, Default):
-        return True
-    return str(getattr(parse_mode, "value", parse_mode) or "").upper() == "HTML"
 
 
 @dataclass
@@ -294,16 +214,7 @@ class Console:
 
     # -- what the user does ----------------------------------------------------------------------------------
     async def send_message(self, text: str) -> None:
-        message: dict[str, Any] = {
-            "message_id": next(self._message_ids),
-            "date": int(time.time()),
-            "chat": self._chat_json(),
-            "from": self._user_json(),
-            "text": text,
-        }
-        if text.startswith("/"):
-            command = text.split(maxsplit=1)[0]
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": _utf16_len(command)}]
+        message = updates.message(next(self._message_ids), self._chat_json(), self._user_json(), text)
         await self.feed({"message": message})
 
     async def press(self, number: int) -> None:
@@ -348,16 +259,14 @@ class Console:
 
     async def callback_query(self, shown: Shown, data: str) -> None:
         query_id = f"console-cq-{next(self._query_ids)}"
-        query: dict[str, Any] = {
-            "id": query_id,
-            "from": self._user_json(),
-            "chat_instance": f"console-{self.user_id}",
-            "data": data,
-        }
-        if isinstance(shown.key, str):
-            query["inline_message_id"] = shown.key
+        user, chat_instance = self._user_json(), f"console-{self.user_id}"
+        if isinstance(shown.key, str):  # a message posted through inline mode
+            query = updates.callback_query(
+                query_id, user, data, chat_instance=chat_instance, inline_message_id=shown.key
+            )
         else:
-            query["message"] = self._bot_message_json(shown)
+            message = self._bot_message_json(shown.key, shown)
+            query = updates.callback_query(query_id, user, data, chat_instance=chat_instance, message=message)
         sent = await self.feed({"callback_query": query})
         if not any(isinstance(m, AnswerCallbackQuery) and m.callback_query_id == query_id for m in sent):
             self._print("(the bot did not answer the button press: Telegram would keep a spinner)")
@@ -366,13 +275,9 @@ class Console:
         query_id = f"console-iq-{next(self._query_ids)}"
         self.inline = InlineAnswer(query=query, offset=offset)
         update = {
-            "inline_query": {
-                "id": query_id,
-                "from": self._user_json(),
-                "query": query,
-                "offset": offset,
-                "chat_type": "sender",
-            }
+            "inline_query": updates.inline_query(
+                query_id, self._user_json(), query, offset=offset, chat_type="sender"
+            )
         }
         sent = await self.feed(update)
         if not any(isinstance(m, AnswerInlineQuery) and m.inline_query_id == query_id for m in sent):
@@ -425,13 +330,12 @@ class Console:
         self._show(shown, f"you, via @{self.session.bot_user.username}")
         self.numbers_pick_results = False
         if "chosen_inline_result" in self.app.dp.resolve_used_update_types():
-            chosen: dict[str, Any] = {
-                "result_id": result.id,
-                "from": self._user_json(),
-                "query": answer.query,
-            }
-            if markup is not None:
-                chosen["inline_message_id"] = key
+            chosen = updates.chosen_inline_result(
+                result.id,
+                self._user_json(),
+                answer.query,
+                inline_message_id=key if markup is not None else None,
+            )
             await self.feed({"chosen_inline_result": chosen})
 
     async def switch_language(self, code: str) -> None:
@@ -578,32 +482,22 @@ class Console:
 
     # -- Update JSON pieces ----------------------------------------------------------------------------------
     def _user_json(self) -> dict[str, Any]:
-        return {
-            "id": self.user_id,
-            "is_bot": False,
-            "first_name": "Console",
-            "username": "console_user",
-            "language_code": self.language_code,
-        }
+        return updates.user(
+            self.user_id, "Console", username="console_user", language_code=self.language_code
+        )
 
     def _chat_json(self, chat_id: int | None = None) -> dict[str, Any]:
         chat_id = self.user_id if chat_id is None else chat_id
         if chat_id > 0:
-            return {"id": chat_id, "type": "private", "first_name": "Console", "username": "console_user"}
-        return {"id": chat_id, "type": "supergroup", "title": "Console group"}
+            return updates.private_chat(chat_id, "Console", username="console_user")
+        return updates.group_chat(chat_id, "Console group")
 
-    def _bot_message_json(self, shown: Shown) -> dict[str, Any]:
+    def _bot_message_json(self, message_id: int, shown: Shown) -> dict[str, Any]:
         me = self.session.bot_user
-        message: dict[str, Any] = {
-            "message_id": shown.key,
-            "date": int(time.time()),
-            "chat": self._chat_json(shown.chat_id),
-            "from": {"id": me.id, "is_bot": True, "first_name": me.first_name, "username": me.username},
-            "text": visible_text(shown.text) if shown.html else shown.text,
-        }
-        if shown.markup is not None:
-            message["reply_markup"] = shown.markup.model_dump(mode="json", exclude_none=True)
-        return message
+        sender = updates.user(me.id, me.first_name, username=me.username, is_bot=True)
+        text = visible_text(shown.text) if shown.html else shown.text
+        markup = shown.markup.model_dump(mode="json", exclude_none=True) if shown.markup else None
+        return updates.message(message_id, self._chat_json(shown.chat_id), sender, text, reply_markup=markup)
 
     def _start_payload(self, url: str) -> str | None:
         """The /start payload when `url` is a link that opens this bot (t.me/<bot>?start=…), else None."""
@@ -631,10 +525,6 @@ def _isatty(stream: TextIO) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
-
-
-def _utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
 
 
 def default_language(settings: Settings) -> str:

@@ -31,8 +31,9 @@ from aiogram.types import (
 )
 
 from bot.catalog.library import Catalog
+from bot.console.render import render_text
 from bot.console.session import LocalSession
-from bot.console.terminal import Console, render_text
+from bot.console.terminal import Console
 from bot.core.config import Settings
 from bot.core.i18n import LocaleMiddleware, PoI18n, current_locale
 from bot.core.telegram_rules import visible_text
