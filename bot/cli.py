@@ -7,8 +7,8 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Sequence
-from contextlib import AsyncExitStack
+from collections.abc import Iterator, Sequence
+from contextlib import AsyncExitStack, contextmanager
 from pathlib import Path
 
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
@@ -56,16 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
-        configure_logging(settings)
-        if args.command == "content":
-            return content_command(settings, args.action)
-        if args.command == "news":
-            return news_post_command(settings, args.file)
-        if args.command == "console":
-            from bot.console.terminal import console_command
-
-            return console_command(settings, lang=args.lang, user_id=args.user_id, verbose=args.verbose)
-        return run_bot(settings)
+        with logging_to_stderr(settings.log_level):
+            return run_command(settings, args)
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
@@ -76,11 +68,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+def run_command(settings: Settings, args: argparse.Namespace) -> int:
+    if args.command == "content":
+        return content_command(settings, args.action)
+    if args.command == "news":
+        return news_post_command(settings, args.file)
+    if args.command == "console":
+        from bot.console.terminal import console_command
+
+        return console_command(settings, lang=args.lang, user_id=args.user_id, verbose=args.verbose)
+    return run_bot(settings)
+
+
+@contextmanager
+def logging_to_stderr(level: str) -> Iterator[None]:
+    """Log to stderr while one command runs, then leave logging as it was: `main()` runs in-process in the
+    tests, and nothing it configures may outlive it."""
+    root = logging.getLogger()
+    saved_level = root.level
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(level)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(saved_level)
 
 
 def run_bot(settings: Settings) -> int:

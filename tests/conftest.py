@@ -3,9 +3,12 @@ every Bot API call."""
 
 from __future__ import annotations
 
+import io
 import logging
 import re
+import sys
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +17,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.methods import SendMessage, TelegramMethod
 
 from bot.catalog.library import Catalog
+from bot.cli import main
 from bot.console.session import LocalSession
 from bot.core.config import Settings
 from bot.core.i18n import PoI18n, create_i18n
@@ -143,3 +147,42 @@ def driver(dp: Dispatcher, bot: Bot, session: LocalSession) -> Iterator[Driver]:
     driver = Driver(dp, bot, session)
     yield driver
     logging.getLogger("bot.runtime.errors").removeHandler(driver.errors)
+
+
+@dataclass
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+class Cli:
+    """`python -m bot …` in-process: `bot.cli.main(argv)` with its own environment, working folder and
+    standard streams (no interpreter start, no aiogram import per call)."""
+
+    def __init__(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], cwd: Path
+    ) -> None:
+        self.monkeypatch = monkeypatch
+        self.capsys = capsys
+        self.cwd = cwd
+
+    def __call__(self, *args: str, env: dict[str, str] | None = None, stdin: str = "") -> CliResult:
+        for name in Settings.model_fields:  # only what the test gives, as a fresh process would see it
+            self.monkeypatch.delenv(name.upper(), raising=False)
+        for name, value in (env or {}).items():
+            self.monkeypatch.setenv(name, value)
+        self.monkeypatch.chdir(self.cwd)  # no stray .env from the checkout
+        self.monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        self.capsys.readouterr()
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse refusing the arguments
+            code = exc.code if isinstance(exc.code, int) else 2
+        out, err = self.capsys.readouterr()
+        return CliResult(code, out, err)
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Cli:
+    return Cli(monkeypatch, capsys, tmp_path)

@@ -9,8 +9,7 @@ import pytest
 
 from bot.catalog.content import ContentError, load_content
 from bot.core.i18n import LOCALES
-from tests.conftest import ROOT
-from tests.core.test_config import run_cli
+from tests.conftest import ROOT, Cli
 
 CONTENT = ROOT / "content"
 
@@ -41,8 +40,8 @@ def test_names_are_exactly_as_the_facts_give_them() -> None:
         assert people[slug].name.zh == people[slug].name.en
 
 
-def test_content_check_passes() -> None:
-    result = run_cli("content", "check", env={}, cwd=ROOT)
+def test_content_check_passes(cli: Cli) -> None:
+    result = cli("content", "check")
     assert result.returncode == 0, result.stderr
     assert "10 people" in result.stdout
 
@@ -96,21 +95,21 @@ def test_a_missing_language_is_refused(broken: Path, locale: str) -> None:
     assert f"people.toml: person[0].role.{locale}: missing key" in info.value.problems
 
 
-def test_content_check_cli_exits_1_naming_the_problem(broken: Path) -> None:
+def test_content_check_cli_exits_1_naming_the_problem(cli: Cli, broken: Path) -> None:
     replace(broken / "countries.toml", 'code = "kh"', 'code = "KH!"')
-    result = run_cli("content", "check", env={"CONTENT_DIR": str(broken)}, cwd=ROOT)
+    result = cli("content", "check", env={"CONTENT_DIR": str(broken)})
     assert result.returncode == 1
     assert "countries.toml: country[" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_content_check_refuses_a_card_telegram_would_refuse(broken: Path) -> None:
+def test_content_check_refuses_a_card_telegram_would_refuse(cli: Cli, broken: Path) -> None:
     people = broken / "people.toml"
     lines = people.read_text(encoding="utf-8").splitlines(keepends=True)
     i = next(n for n, line in enumerate(lines) if line.startswith("represented = {"))
     lines[i] = lines[i].replace('en = "', 'en = "' + "Long. " * 800, 1)
     people.write_text("".join(lines), encoding="utf-8")
-    result = run_cli("content", "check", env={"CONTENT_DIR": str(broken)}, cwd=ROOT)
+    result = cli("content", "check", env={"CONTENT_DIR": str(broken)})
     assert result.returncode == 1
     assert "screen person moin-ul-haque (en): text is too long" in result.stderr
     assert "(ru)" not in result.stderr

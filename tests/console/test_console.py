@@ -8,9 +8,6 @@ that use them exist.
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -41,23 +38,9 @@ from bot.news.repository import Newsroom
 from bot.runtime.app import App, create_dispatcher
 from bot.store import Store
 from bot.store.tracking import UserTracking
-from tests.conftest import ADMIN_ID, ROOT, TOKEN, language_of
+from tests.conftest import ADMIN_ID, TOKEN, Cli, language_of
 
 DEMO_TEXT = '<b>Demo</b> &amp; <i>friends</i> &lt;3 <a href="https://example.org/x">site</a>'
-
-
-def run_cli(*args: str, env: dict[str, str], cwd: Path, stdin: str) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "SYSTEMROOT"}}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        env={**base, "PYTHONPATH": str(ROOT), **env},
-        cwd=cwd,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def kb(*rows: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
@@ -341,13 +324,13 @@ async def test_refused_requests_and_failures_are_shown(demo_app: App) -> None:
     assert "Type a message or a /command" in after(output, "?")
 
 
-def test_cli_console_needs_no_token_and_no_network(tmp_path: Path) -> None:
+def test_cli_console_needs_no_token_and_no_network(cli: Cli, tmp_path: Path) -> None:
     env = {
         "DATABASE_PATH": str(tmp_path / "console.sqlite3"),
         "TELEGRAM_API_URL": "http://127.0.0.1:9",  # nothing listens there: any request would fail
         "BOT_TOKEN": TOKEN,
     }
-    result = run_cli("console", "--lang", "ru", env=env, cwd=tmp_path, stdin="/start\n")
+    result = cli("console", "--lang", "ru", env=env, stdin="/start\n")
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert language_of(result.stdout.split("> /start", 1)[1]) == "ru"

@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+import logging
 from pathlib import Path
 
 import pytest
 
 from bot.core.config import Settings, SettingsError, load_settings
-from tests.conftest import ROOT, TOKEN
+from tests.conftest import TOKEN, Cli
 
 
-def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "SYSTEMROOT"}}
-    base["PYTHONPATH"] = str(ROOT)
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        env={**base, **env},
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
-def test_missing_token_explains_how_to_get_one_and_try_without(tmp_path: Path) -> None:
-    result = run_cli(env={"DATABASE_PATH": str(tmp_path / "db.sqlite3")}, cwd=tmp_path)
+def test_missing_token_explains_how_to_get_one_and_try_without(cli: Cli, tmp_path: Path) -> None:
+    result = cli(env={"DATABASE_PATH": str(tmp_path / "db.sqlite3")})
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
     assert "BOT_TOKEN" in result.stderr
@@ -48,19 +32,19 @@ def test_missing_token_explains_how_to_get_one_and_try_without(tmp_path: Path) -
     ],
 )
 def test_bad_settings_give_one_line_naming_the_variable(
-    tmp_path: Path, env: dict[str, str], variable: str
+    cli: Cli, tmp_path: Path, env: dict[str, str], variable: str
 ) -> None:
     env.setdefault("DATABASE_PATH", str(tmp_path / "db.sqlite3"))
-    result = run_cli(env=env, cwd=tmp_path)
+    result = cli(env=env)
     assert result.returncode == 2, result.stderr
     assert result.stderr.startswith(f"error: {variable}:")
     assert result.stderr.count("\n") == 1, result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_malformed_token_is_never_echoed(tmp_path: Path) -> None:
+def test_malformed_token_is_never_echoed(cli: Cli, tmp_path: Path) -> None:
     secret = "987654321:this-is-a-secret-with-a-bad-char!"
-    result = run_cli(env={"BOT_TOKEN": secret, "DATABASE_PATH": str(tmp_path / "d.sqlite3")}, cwd=tmp_path)
+    result = cli(env={"BOT_TOKEN": secret, "DATABASE_PATH": str(tmp_path / "d.sqlite3")})
     assert result.returncode == 2
     assert "this-is-a-secret" not in result.stderr + result.stdout
 
@@ -92,3 +76,11 @@ def test_env_file_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert settings.bot_token is not None
     assert settings.bot_token.get_secret_value() == TOKEN
     assert settings.admin_ids == frozenset({5})
+
+
+def test_cli_leaves_logging_as_it_found_it(cli: Cli, tmp_path: Path) -> None:
+    """The CLI tests call `main()` in-process: its logging set-up must end with the command."""
+    root = logging.getLogger()
+    before = (root.level, list(root.handlers))
+    assert cli("console", env={"DATABASE_PATH": str(tmp_path / "c.sqlite3")}, stdin="/quit\n").returncode == 0
+    assert (root.level, list(root.handlers)) == before

@@ -32,8 +32,7 @@ from bot.runtime.app import App, create_bot, create_dispatcher
 from bot.runtime.webhook import WebhookServer, serve_webhook
 from bot.store import Store
 from tests import updates
-from tests.conftest import ROOT, TOKEN
-from tests.core.test_config import run_cli
+from tests.conftest import ROOT, TOKEN, Cli
 
 SECRET = "s3cret_Token-for-tests"
 HOOK_URL = "https://bot.example.org/tg/hook"
@@ -201,9 +200,9 @@ async def test_stop_finishes_the_update_in_flight_before_shutdown(
     assert session.closed
 
 
-def test_cli_refuses_webhook_mode_without_secret(tmp_path: Path) -> None:
+def test_cli_refuses_webhook_mode_without_secret(cli: Cli, tmp_path: Path) -> None:
     env = {"BOT_TOKEN": TOKEN, "WEBHOOK_URL": HOOK_URL, "DATABASE_PATH": str(tmp_path / "db.sqlite3")}
-    result = run_cli(env=env, cwd=tmp_path)
+    result = cli(env=env)
     assert result.returncode == 2
     assert result.stderr.startswith("error: WEBHOOK_SECRET:")
     assert result.stderr.count("\n") == 1
@@ -211,9 +210,9 @@ def test_cli_refuses_webhook_mode_without_secret(tmp_path: Path) -> None:
     assert not (tmp_path / "db.sqlite3").exists()  # refused before touching anything
 
 
-def test_cli_rejects_a_malformed_webhook_url(tmp_path: Path) -> None:
+def test_cli_rejects_a_malformed_webhook_url(cli: Cli, tmp_path: Path) -> None:
     env = {"BOT_TOKEN": TOKEN, "WEBHOOK_URL": "bot.example.org", "WEBHOOK_SECRET": SECRET}
-    result = run_cli(env={**env, "DATABASE_PATH": str(tmp_path / "db.sqlite3")}, cwd=tmp_path)
+    result = cli(env={**env, "DATABASE_PATH": str(tmp_path / "db.sqlite3")})
     assert result.returncode == 2
     assert result.stderr.startswith("error: WEBHOOK_URL:")
     assert result.stderr.count("\n") == 1

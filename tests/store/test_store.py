@@ -12,7 +12,7 @@ from bot.catalog.content import load_content
 from bot.catalog.library import Catalog
 from bot.store import Store, StoreError
 from bot.store.migrations import MIGRATIONS
-from tests.conftest import ROOT
+from tests.conftest import ROOT, Cli
 
 
 async def test_migrations_and_pragmas(tmp_path: Path) -> None:
@@ -120,15 +120,13 @@ async def test_stored_content_round_trips(tmp_path: Path) -> None:
         await store.close()
 
 
-def test_content_load_cli_keeps_user_data(tmp_path: Path) -> None:
-    from tests.core.test_config import run_cli
-
+def test_content_load_cli_keeps_user_data(cli: Cli, tmp_path: Path) -> None:
     db = tmp_path / "bot.sqlite3"
-    assert run_cli("content", "load", env={"DATABASE_PATH": str(db)}, cwd=ROOT).returncode == 0
+    assert cli("content", "load", env={"DATABASE_PATH": str(db)}).returncode == 0
     with sqlite3.connect(db) as conn:
         conn.execute("INSERT INTO user (id, locale) VALUES (5, 'ru')")
         conn.execute("INSERT INTO subscription (user_id) VALUES (5)")
-    result = run_cli("content", "load", env={"DATABASE_PATH": str(db)}, cwd=ROOT)
+    result = cli("content", "load", env={"DATABASE_PATH": str(db)})
     assert result.returncode == 0, result.stderr
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT locale FROM user WHERE id = 5").fetchone() == ("ru",)
