@@ -25,6 +25,7 @@ from bot.runtime.app import create_bot, create_dispatcher
 from bot.store import Store
 from tests.conftest import ROOT, TOKEN, language_of
 from tests.news_support import DRAFT, FakeClock, TimedSession, add_subscriber, make_broadcaster
+from tests.processes import wait
 
 
 @pytest.fixture
@@ -407,7 +408,7 @@ async def test_kill_9_mid_broadcast_then_restart_loses_nothing(
     worker = await asyncio.create_subprocess_exec(
         sys.executable, "-c", CRASH_WORKER, str(settings.database_path), str(log), "25", cwd=ROOT
     )
-    assert await worker.wait() == -signal.SIGKILL
+    assert await wait(worker) == -signal.SIGKILL  # a worker that never reaches the kill fails, never hangs
     before = [int(line) for line in log.read_text().split()]
     assert len(before) == 25
     assert len(set(before)) == 25

@@ -11,6 +11,7 @@ from pathlib import Path
 from tests import updates
 from tests.bot_api_server import FakeBotAPI
 from tests.conftest import CYRILLIC, HAN, ROOT, TOKEN
+from tests.processes import communicate
 
 
 def bot_env(url: str, tmp_path: Path) -> dict[str, str]:
@@ -32,8 +33,9 @@ async def start_bot(url: str, tmp_path: Path) -> asyncio.subprocess.Process:
 
 
 async def stop_bot(process: asyncio.subprocess.Process) -> str:
-    process.send_signal(signal.SIGTERM)
-    stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
+    if process.returncode is None:
+        process.send_signal(signal.SIGTERM)
+    stdout, stderr = await communicate(process, 30)
     return stderr.decode() + stdout.decode()
 
 
@@ -89,7 +91,7 @@ async def test_wrong_token_is_one_line_and_exit_2(tmp_path: Path) -> None:
     url = await api.start()
     api.fail_next("getMe", 401)
     process = await start_bot(url, tmp_path)
-    _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    _, stderr = await communicate(process)
     await api.stop()
     assert process.returncode == 2
     assert stderr.decode().strip().splitlines()[-1].startswith("error: BOT_TOKEN:")

@@ -33,6 +33,7 @@ from bot.runtime.webhook import WebhookServer, serve_webhook
 from bot.store import Store
 from tests import updates
 from tests.conftest import ROOT, TOKEN, Cli
+from tests.processes import reap, wait
 
 SECRET = "s3cret_Token-for-tests"
 HOOK_URL = "https://bot.example.org/tg/hook"
@@ -309,9 +310,7 @@ async def test_process_serves_webhooks_and_stops_cleanly_on_sigterm(
             rest = (await process.stderr.read()).decode()
             assert await process.wait() == 0, "".join(log) + rest
     finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+        await reap(process)
     methods = [method for method, _ in api.calls]
     assert "setWebhook" in methods
     [set_webhook] = [form for method, form in api.calls if method == "setWebhook"]
@@ -346,8 +345,7 @@ async def run_healthcheck(env: dict[str, str]) -> int:
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
     )
-    async with asyncio.timeout(30):
-        return await process.wait()
+    return await wait(process, 30)
 
 
 async def test_container_healthcheck_follows_healthz(served: Served, store: Store) -> None:

@@ -6,7 +6,6 @@ import asyncio
 import os
 import signal
 import sqlite3
-import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -18,6 +17,7 @@ from bot.catalog.library import Catalog
 from bot.store import Store
 from tests import updates
 from tests.conftest import ROOT, Driver
+from tests.processes import TIMEOUT, reaped, wait
 
 
 async def test_a_write_waits_for_another_process_lock(tmp_path: Path) -> None:
@@ -27,8 +27,17 @@ async def test_a_write_waits_for_another_process_lock(tmp_path: Path) -> None:
         other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         other.execute("BEGIN IMMEDIATE")
         other.execute("INSERT INTO user (id) VALUES (777)")
+        begun = threading.Event()
+
+        def trace(sql: str) -> None:
+            if sql.startswith("BEGIN"):
+                begun.set()
+
+        await store.db.conn.set_trace_callback(trace)
         locked = asyncio.ensure_future(store.subscriptions.subscribe(1))
-        await asyncio.sleep(0.2)  # let the write start and meet the lock
+        # The write has started its transaction while the other process holds the lock: only the busy
+        # timeout lets it succeed once that process commits.
+        assert await asyncio.to_thread(begun.wait, 10), "the write never started"
         assert not locked.done(), "the write should be waiting on the busy timeout"
         threading.Thread(target=lambda: other.execute("COMMIT")).start()
         assert await asyncio.wait_for(locked, 10) is True
@@ -62,7 +71,7 @@ async def test_a_full_disk_is_a_polite_reply_and_keeps_stored_data(driver: Drive
         assert (await cur.fetchone())[0] == "ok"
 
 
-def content_load_process(db: Path) -> subprocess.Popen[bytes]:
+async def content_load_process(db: Path) -> asyncio.subprocess.Process:
     env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), "DATABASE_PATH": str(db)}
     code = (
         "import asyncio\n"
@@ -80,9 +89,10 @@ def content_load_process(db: Path) -> subprocess.Popen[bytes]:
         "        await catalog.load_content(c)\n"
         "asyncio.run(main())\n"
     )
-    return subprocess.Popen(
-        [sys.executable, "-c", code], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-c", code, env=env, cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize("run", range(3))
@@ -96,15 +106,14 @@ async def test_kill_9_during_content_reload_keeps_store_intact(tmp_path: Path, r
     await store.users.set_locale(3, "zh")
     await store.close()
 
-    process = content_load_process(db)
+    process = await content_load_process(db)
     assert process.stdout is not None
-    assert process.stdout.readline().strip() == b"ready"
-    await asyncio.sleep(0.05 * (run + 1))  # kill at a different point of the reload loop each run
-    process.send_signal(signal.SIGKILL)
-    process.wait(10)
-    process.stdout.close()
-    if process.stderr:
-        process.stderr.close()
+    async with reaped(process):
+        ready = await asyncio.wait_for(process.stdout.readline(), TIMEOUT)
+        assert ready == b"ready\n", "the reload worker did not start"
+        await asyncio.sleep(0.05 * (run + 1))  # not a wait: another kill point each run
+        process.send_signal(signal.SIGKILL)
+        assert await wait(process) == -signal.SIGKILL
 
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
