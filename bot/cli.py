@@ -11,11 +11,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import AsyncExitStack, contextmanager
 from pathlib import Path
 
-from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
-
 from bot.catalog.content import Content, ContentError, load_content
 from bot.core.config import Settings, SettingsError, load_settings
-from bot.core.i18n import LOCALES
+from bot.core.locales import LOCALES
 from bot.store import Store, StoreError
 
 EXIT_CONTENT = 1
@@ -101,6 +99,8 @@ def run_bot(settings: Settings) -> int:
     if settings.bot_token is None:
         print(f"error: {HOW_TO_START}", file=sys.stderr)
         return EXIT_CONFIG
+    from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+
     if settings.webhook_url is not None:
         from bot.runtime.webhook import require_webhook_secret
         from bot.runtime.webhook import run as run_mode

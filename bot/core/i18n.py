@@ -19,8 +19,8 @@ from aiogram.utils.i18n import I18n, I18nMiddleware, get_i18n
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-# The languages the bot speaks: every interface string and every content field exists in each.
-LOCALES: tuple[str, ...] = ("ru", "en", "zh")
+from bot.core.locales import LOCALES as LOCALES  # noqa: PLC0414 - re-exported: most code imports it here
+
 DOMAIN = "messages"
 # Where the user-tracking middleware leaves the user's stored language choice for `LocaleMiddleware`.
 STORED_LOCALE_KEY = "stored_locale"
