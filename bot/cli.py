@@ -149,12 +149,10 @@ def card_problems(settings: Settings, content: Content) -> list[str]:
 
     i18n = create_i18n(settings.locales_dir, settings.default_locale)
     problems = []
-    with i18n.context():
-        for locale in LOCALES:
-            with i18n.use_locale(locale):
-                for name, screen in all_screens(content).items():
-                    found = message_problems(screen.text) + keyboard_problems(screen.markup)
-                    problems += [f"screen {name} ({locale}): {p}" for p in found]
+    for locale in LOCALES:
+        for name, screen in all_screens(i18n.translator(locale), content).items():
+            found = message_problems(screen.text) + keyboard_problems(screen.markup)
+            problems += [f"screen {name} ({locale}): {p}" for p in found]
     return problems
 
 
