@@ -8,13 +8,13 @@ import asyncio
 import logging
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import AsyncExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 
-from bot.catalog.content import Content, ContentError, load_content
+from bot.catalog.content import ContentError
 from bot.core.config import Settings, SettingsError, load_settings
 from bot.core.locales import LOCALES
-from bot.store import Store, StoreError
+from bot.store import StoreError
 
 EXIT_CONTENT = 1
 EXIT_CONFIG = 2
@@ -127,11 +127,14 @@ def run_bot(settings: Settings) -> int:
 
 
 def content_command(settings: Settings, action: str) -> int:
+    from bot.catalog.checks import checked_content
+    from bot.catalog.library import store_content
+    from bot.core.i18n import create_i18n
+
     try:
-        content = load_content(settings.content_dir)
-        problems = card_problems(settings, content)
-        if problems:
-            raise ContentError(problems)
+        content = checked_content(
+            settings.content_dir, create_i18n(settings.locales_dir, settings.default_locale)
+        )
     except ContentError as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
@@ -140,70 +143,23 @@ def content_command(settings: Settings, action: str) -> int:
         languages = ", ".join(LOCALES)
         print(f"content {content.version}: {len(content.people)} people, every screen valid in {languages}")
         return 0
-    asyncio.run(_load(settings, content))
+    asyncio.run(store_content(settings, content))
     print(f"content {content.version} loaded into {settings.database_path}")
     return 0
 
 
-async def _load(settings: Settings, content: Content) -> None:
-    from bot.catalog.library import Catalog
-
-    settings.prepare_database_dir()
-    async with AsyncExitStack() as stack:
-        store = await Store.open(settings.database_path)
-        stack.push_async_callback(store.close)
-        await Catalog(store.db).load_content(content)
-
-
-def card_problems(settings: Settings, content: Content) -> list[str]:
-    """Render every screen the content feeds, in every language; say which would break Telegram's rules."""
-    from bot.catalog.screens import all_screens
-    from bot.core.i18n import create_i18n
-    from bot.core.telegram_rules import keyboard_problems, message_problems
-
-    i18n = create_i18n(settings.locales_dir, settings.default_locale)
-    problems = []
-    with i18n.context():
-        for locale in LOCALES:
-            with i18n.use_locale(locale):
-                for name, screen in all_screens(content).items():
-                    found = message_problems(screen.text) + keyboard_problems(screen.markup)
-                    problems += [f"screen {name} ({locale}): {p}" for p in found]
-    return problems
-
-
 def news_post_command(settings: Settings, path: Path) -> int:
-    """Check the file completely, then store the item and its deliveries in one transaction."""
-    import datetime as dt
-    import getpass
+    from bot.news.items import NewsFileError
+    from bot.news.shell import post_news_file
 
-    from bot.core.i18n import create_i18n
-    from bot.news.items import NewsFileError, load_news_file
-    from bot.news.repository import Newsroom
-
-    i18n = create_i18n(settings.locales_dir, settings.default_locale)
     try:
-        draft = load_news_file(path, i18n, dt.datetime.now(dt.UTC).date())
+        result = asyncio.run(post_news_file(settings, path))
     except NewsFileError as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
         return EXIT_CONTENT
-    try:
-        actor = f"shell:{getpass.getuser()}"
-    except (OSError, KeyError):  # no user name in some containers
-        actor = "shell"
-
-    async def post() -> tuple[int, int]:
-        settings.prepare_database_dir()
-        async with AsyncExitStack() as stack:
-            store = await Store.open(settings.database_path)
-            stack.push_async_callback(store.close)
-            result = await Newsroom(store.db).items.post(draft, actor=actor)
-            return result.item_id, result.recipients
-
-    item_id, recipients = asyncio.run(post())
     print(
-        f"news #{item_id} queued for {recipients} subscribers in {settings.database_path}; "
+        f"news #{result.item_id} queued for {result.recipients} subscribers in {settings.database_path}; "
         "a running bot sends it within seconds"
     )
     return 0

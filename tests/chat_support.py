@@ -1,16 +1,15 @@
-"""Helpers for the chat-surface tests: languages to parametrize over, keyboards, expected screens."""
+"""Helpers for the chat-surface tests: languages to parametrize over, keyboards, requests.
+
+Expected screens are rendered with the bot's own functions and `i18n.translator(locale)`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage, TelegramMethod
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.core.i18n import PoI18n
 from tests import updates
 
 # (Telegram language_code, the locale the bot must answer in)
@@ -19,13 +18,6 @@ LANGUAGES = [
     pytest.param("en", "en", id="en"),
     pytest.param("zh-hans", "zh", id="zh"),
 ]
-
-
-@contextmanager
-def locale(i18n: PoI18n, name: str) -> Iterator[None]:
-    """Render expected screens in `name`, as the bot would for a user of that locale."""
-    with i18n.context(), i18n.use_locale(name):
-        yield
 
 
 def buttons(markup: Any) -> list[InlineKeyboardButton]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.i18n import gettext as _
 
+from bot.core.i18n import Translator
 from bot.core.telegram_rules import START_PARAM_RE
 
 
@@ -15,6 +15,6 @@ def start_link(username: str, payload: str) -> str:
     return f"https://t.me/{username}?start={payload}"
 
 
-def open_in_bot(username: str, payload: str) -> InlineKeyboardMarkup:
-    button = InlineKeyboardButton(text=_("Open in the bot"), url=start_link(username, payload))
+def open_in_bot(t: Translator, username: str, payload: str) -> InlineKeyboardMarkup:
+    button = InlineKeyboardButton(text=t._("Open in the bot"), url=start_link(username, payload))
     return InlineKeyboardMarkup(inline_keyboard=[[button]])

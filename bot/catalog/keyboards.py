@@ -1,6 +1,6 @@
 """The chat surface's inline keyboards: main menu, speakers list and cards, language choice, back buttons.
 
-Button texts go through gettext, so every function renders in the current i18n locale.
+Button texts are in the locale of the `Translator` each function is given.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from collections.abc import Sequence
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.catalog.content import Content, Person
@@ -22,7 +21,7 @@ from bot.core.callbacks import (
     SpeakersPageCb,
     SubscribeCb,
 )
-from bot.core.i18n import LOCALES, current_locale
+from bot.core.i18n import LOCALES, Translator
 
 # Each language is offered in its own name, whatever the current locale: that is how people find theirs.
 LOCALE_NAMES: dict[str, str] = {"ru": "Русский", "en": "English", "zh": "中文"}
@@ -33,59 +32,59 @@ def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=data.pack())
 
 
-def menu_button() -> InlineKeyboardButton:
-    return _button(_("🏠 Menu"), MenuCb(action=MenuAction.MENU))
+def menu_button(t: Translator) -> InlineKeyboardButton:
+    return _button(t._("🏠 Menu"), MenuCb(action=MenuAction.MENU))
 
 
-def subscribe_button(subscribed: bool) -> InlineKeyboardButton:
+def subscribe_button(t: Translator, subscribed: bool) -> InlineKeyboardButton:
     """Shows the current state: subscribed people see Unsubscribe, everyone else Subscribe."""
     if subscribed:
-        return _button(_("🔕 Unsubscribe"), SubscribeCb(on=False))
-    return _button(_("🔔 Subscribe to news"), SubscribeCb(on=True))
+        return _button(t._("🔕 Unsubscribe"), SubscribeCb(on=False))
+    return _button(t._("🔔 Subscribe to news"), SubscribeCb(on=True))
 
 
-def main_menu(subscribed: bool) -> InlineKeyboardMarkup:
+def main_menu(t: Translator, subscribed: bool) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.row(_button(_("ℹ️ About the roundtable"), MenuCb(action=MenuAction.ABOUT)))
+    builder.row(_button(t._("ℹ️ About the roundtable"), MenuCb(action=MenuAction.ABOUT)))
     builder.row(
-        _button(_("👥 Speakers"), MenuCb(action=MenuAction.SPEAKERS)),
-        _button(_("📜 Initiative"), MenuCb(action=MenuAction.INITIATIVE)),
+        _button(t._("👥 Speakers"), MenuCb(action=MenuAction.SPEAKERS)),
+        _button(t._("📜 Initiative"), MenuCb(action=MenuAction.INITIATIVE)),
     )
-    builder.row(_button(_("📰 News"), NewsPageCb(page=0)), subscribe_button(subscribed))
+    builder.row(_button(t._("📰 News"), NewsPageCb(page=0)), subscribe_button(t, subscribed))
     builder.row(
-        _button(_("🌐 Language"), MenuCb(action=MenuAction.LANGUAGE)),
-        _button(_("❓ Help"), MenuCb(action=MenuAction.HELP)),
+        _button(t._("🌐 Language"), MenuCb(action=MenuAction.LANGUAGE)),
+        _button(t._("❓ Help"), MenuCb(action=MenuAction.HELP)),
     )
     return builder.as_markup()
 
 
-def about_keyboard() -> InlineKeyboardMarkup:
+def about_keyboard(t: Translator) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.row(
-        _button(_("👥 Speakers"), MenuCb(action=MenuAction.SPEAKERS)),
-        _button(_("📜 Initiative"), MenuCb(action=MenuAction.INITIATIVE)),
+        _button(t._("👥 Speakers"), MenuCb(action=MenuAction.SPEAKERS)),
+        _button(t._("📜 Initiative"), MenuCb(action=MenuAction.INITIATIVE)),
     )
-    builder.row(menu_button())
+    builder.row(menu_button(t))
     return builder.as_markup()
 
 
-def initiative_keyboard(subscribed: bool) -> InlineKeyboardMarkup:
+def initiative_keyboard(t: Translator, subscribed: bool) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.row(subscribe_button(subscribed))
-    builder.row(menu_button())
+    builder.row(subscribe_button(t, subscribed))
+    builder.row(menu_button(t))
     return builder.as_markup()
 
 
-def back_to_menu() -> InlineKeyboardMarkup:
+def back_to_menu(t: Translator) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.row(menu_button())
+    builder.row(menu_button(t))
     return builder.as_markup()
 
 
 def _people_buttons(
-    content: Content, people: Sequence[Person], page_of: dict[str, int]
+    t: Translator, content: Content, people: Sequence[Person], page_of: dict[str, int]
 ) -> list[InlineKeyboardButton]:
-    locale = current_locale()
+    locale = t.locale
     return [
         _button(
             f"{content.countries[p.country].flag} {p.name.get(locale)}",
@@ -96,54 +95,55 @@ def _people_buttons(
 
 
 def speakers_keyboard(
-    content: Content, people: Sequence[Person], page: int, pages: int, page_of: dict[str, int]
+    t: Translator, content: Content, people: Sequence[Person], page: int, pages: int, page_of: dict[str, int]
 ) -> InlineKeyboardMarkup:
     """One button per person on the page, ◀ ▶ when there are other pages, and the menu."""
     builder = InlineKeyboardBuilder()
-    builder.row(*_people_buttons(content, people, page_of), width=PEOPLE_PER_ROW)
+    builder.row(*_people_buttons(t, content, people, page_of), width=PEOPLE_PER_ROW)
     nav = []
     if page > 0:
-        nav.append(_button(_("◀ Previous"), SpeakersPageCb(page=page - 1)))
+        nav.append(_button(t._("◀ Previous"), SpeakersPageCb(page=page - 1)))
     if page < pages - 1:
-        nav.append(_button(_("Next ▶"), SpeakersPageCb(page=page + 1)))
+        nav.append(_button(t._("Next ▶"), SpeakersPageCb(page=page + 1)))
     if nav:
         builder.row(*nav)
-    builder.row(menu_button())
+    builder.row(menu_button(t))
     return builder.as_markup()
 
 
 def search_keyboard(
-    content: Content, people: Sequence[Person], page_of: dict[str, int]
+    t: Translator, content: Content, people: Sequence[Person], page_of: dict[str, int]
 ) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.row(*_people_buttons(content, people, page_of), width=PEOPLE_PER_ROW)
-    builder.attach(InlineKeyboardBuilder.from_markup(all_speakers_keyboard()))
+    builder.row(*_people_buttons(t, content, people, page_of), width=PEOPLE_PER_ROW)
+    builder.attach(InlineKeyboardBuilder.from_markup(all_speakers_keyboard(t)))
     return builder.as_markup()
 
 
-def person_keyboard(person: Person, page: int) -> InlineKeyboardMarkup:
+def person_keyboard(t: Translator, person: Person, page: int) -> InlineKeyboardMarkup:
     """Back to the list page the person is on; Share opens inline mode with the person's name."""
     builder = InlineKeyboardBuilder()
     builder.row(
-        _button(_("◀ Back to the list"), SpeakersPageCb(page=page)),
-        InlineKeyboardButton(text=_("↗ Share"), switch_inline_query=person.name.get(current_locale())),
+        _button(t._("◀ Back to the list"), SpeakersPageCb(page=page)),
+        InlineKeyboardButton(text=t._("↗ Share"), switch_inline_query=person.name.get(t.locale)),
     )
     return builder.as_markup()
 
 
-def language_keyboard(current: str) -> InlineKeyboardMarkup:
+def language_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    """Every language, the one `t` speaks ticked."""
     builder = InlineKeyboardBuilder()
     builder.row(
         *(
-            _button(("✓ " if locale == current else "") + LOCALE_NAMES[locale], LanguageCb(locale=locale))
+            _button(("✓ " if locale == t.locale else "") + LOCALE_NAMES[locale], LanguageCb(locale=locale))
             for locale in LOCALES
         )
     )
-    builder.row(menu_button())
+    builder.row(menu_button(t))
     return builder.as_markup()
 
 
-def all_speakers_keyboard() -> InlineKeyboardMarkup:
+def all_speakers_keyboard(t: Translator) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.row(_button(_("👥 All speakers"), SpeakersPageCb(page=0)))
+    builder.row(_button(t._("👥 All speakers"), SpeakersPageCb(page=0)))
     return builder.as_markup()

@@ -1,5 +1,5 @@
 """What the bot knows, as served: the content snapshot read from the SQLite content tables, and the
-participant search index built from it."""
+participant search index built from it; and `content load`, which replaces those tables from the files."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from pathlib import Path
 from bot.catalog.content import Content, ContentError, load_content
 from bot.catalog.repository import ContentRepository
 from bot.catalog.search import SearchIndex
-from bot.store import Database, StoreError
+from bot.core.config import Settings
+from bot.store import Database, Store, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -81,3 +82,13 @@ class Catalog:
             raise StoreError("stored content is missing")
         self._set_content(stored)
         return stored
+
+
+async def store_content(settings: Settings, content: Content) -> None:
+    """`content load`: replace the content tables of `DATABASE_PATH` with `content` (user data untouched)."""
+    settings.prepare_database_dir()
+    store = await Store.open(settings.database_path)
+    try:
+        await Catalog(store.db).load_content(content)
+    finally:
+        await store.close()

@@ -14,34 +14,33 @@ from dataclasses import dataclass
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, BotCommandScopeChat
-from aiogram.utils.i18n import gettext as _
 
 from bot.catalog.cards import event_date
 from bot.catalog.content import Content
 from bot.catalog.library import Catalog
-from bot.core.i18n import LOCALES, PoI18n, current_locale
+from bot.core.i18n import LOCALES, PoI18n, Translator
 
 log = logging.getLogger(__name__)
 
 
-def public_commands() -> list[tuple[str, str]]:
-    """Every command anyone may use, with its one-line description, in the current locale."""
+def public_commands(t: Translator) -> list[tuple[str, str]]:
+    """Every command anyone may use, with its one-line description."""
     return [
-        ("start", _("Main menu")),
-        ("about", _("About the roundtable")),
-        ("speakers", _("The guest speakers and the chair")),
-        ("speaker", _("Find a speaker by name, organisation or country")),
-        ("initiative", _("The initiative signed at the roundtable")),
-        ("news", _("News about the initiative")),
-        ("subscribe", _("Get news about the initiative")),
-        ("unsubscribe", _("Stop the news")),
-        ("language", _("Change the language")),
-        ("help", _("What this bot can do")),
+        ("start", t._("Main menu")),
+        ("about", t._("About the roundtable")),
+        ("speakers", t._("The guest speakers and the chair")),
+        ("speaker", t._("Find a speaker by name, organisation or country")),
+        ("initiative", t._("The initiative signed at the roundtable")),
+        ("news", t._("News about the initiative")),
+        ("subscribe", t._("Get news about the initiative")),
+        ("unsubscribe", t._("Stop the news")),
+        ("language", t._("Change the language")),
+        ("help", t._("What this bot can do")),
     ]
 
 
-def bot_commands() -> list[BotCommand]:
-    return [BotCommand(command=command, description=text) for command, text in public_commands()]
+def bot_commands(t: Translator) -> list[BotCommand]:
+    return [BotCommand(command=command, description=text) for command, text in public_commands(t)]
 
 
 @dataclass(frozen=True)
@@ -53,20 +52,20 @@ class Profile:
     short_description: str
 
 
-def profile(content: Content) -> Profile:
-    """The profile in the current locale (plain text: descriptions are not parsed as HTML)."""
-    description = _(
+def profile(t: Translator, content: Content) -> Profile:
+    """The profile in `t`'s locale (plain text: descriptions are not parsed as HTML)."""
+    description = t._(
         "I know the {title} ({date}, {format}): its speakers, its chair and the initiative signed there. "
         "I speak Russian, English and Chinese."
     ).format(
-        title=content.event.title.get(current_locale()),
-        date=event_date(content),
-        format=content.event.format.get(current_locale()),
+        title=content.event.title.get(t.locale),
+        date=event_date(t, content),
+        format=content.event.format.get(t.locale),
     )
-    short = _(
+    short = t._(
         "Speakers, chair and initiative of the 2022 Asia Roundtable Summit on Green Low-carbon Development"
     )
-    return Profile(commands=bot_commands(), description=description, short_description=short)
+    return Profile(commands=bot_commands(t), description=description, short_description=short)
 
 
 def wanted_profiles(i18n: PoI18n, content: Content, default_locale: str) -> dict[str | None, Profile]:
@@ -75,12 +74,7 @@ def wanted_profiles(i18n: PoI18n, content: Content, default_locale: str) -> dict
         (None, default_locale),
         *((locale, locale) for locale in LOCALES),
     ]
-    wanted: dict[str | None, Profile] = {}
-    with i18n.context():
-        for language_code, locale in targets:
-            with i18n.use_locale(locale):
-                wanted[language_code] = profile(content)
-    return wanted
+    return {language_code: profile(i18n.translator(locale), content) for language_code, locale in targets}
 
 
 def _same_commands(current: list[BotCommand], wanted: list[BotCommand]) -> bool:
@@ -130,6 +124,6 @@ def profile_on_startup(
     return set_bot_profile
 
 
-async def set_chat_commands(bot: Bot, chat_id: int) -> None:
-    """One chat's command menu, in the current locale (after the user chose a language)."""
-    await bot.set_my_commands(bot_commands(), scope=BotCommandScopeChat(chat_id=chat_id))
+async def set_chat_commands(bot: Bot, t: Translator, chat_id: int) -> None:
+    """One chat's command menu in `t`'s locale (after the user chose a language)."""
+    await bot.set_my_commands(bot_commands(t), scope=BotCommandScopeChat(chat_id=chat_id))

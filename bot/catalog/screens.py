@@ -1,4 +1,4 @@
-"""Every screen of the chat surface as text plus keyboard, in the current i18n locale.
+"""Every screen of the chat surface as text plus keyboard, in the locale of the `Translator` given.
 
 Handlers decide which screen to show and whether to send or edit; tests render all of them in every
 language to check Telegram's limits.
@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.i18n import gettext as _
 
 from bot.catalog import cards as render
 from bot.catalog import keyboards as kb
 from bot.catalog.content import Content, Person
 from bot.catalog.profile import public_commands
-from bot.core.i18n import current_locale
+from bot.core.html import hbold, q
+from bot.core.i18n import Translator
 
 # People per page of the speakers list: all ten fit one message; a longer programme pages with ◀ ▶.
 PAGE_SIZE = 10
@@ -42,57 +42,58 @@ def page_of(content: Content) -> dict[str, int]:
     return {person.slug: index // PAGE_SIZE for index, person in enumerate(content.people)}
 
 
-def greeting(content: Content, subscribed: bool, private: bool) -> Screen:
-    title = content.event.title.get(current_locale())
-    hello = _(
+def greeting(t: Translator, content: Content, subscribed: bool, private: bool) -> Screen:
+    title = content.event.title.get(t.locale)
+    hello = t._(
         "Hello! I know everything about the <b>{title}</b>: its speakers, its chair and the "
         "initiative signed there."
-    ).format(title=render.q(title))
+    ).format(title=q(title))
     if private:
-        hint = _(
+        hint = t._(
             "Pick a section below, or just send me a name, an organisation or a country to find a speaker."
         )
     else:
-        hint = _("Pick a section below, or send /speaker with a name to find a speaker.")
-    return Screen(f"{hello}\n\n{hint}", kb.main_menu(subscribed))
+        hint = t._("Pick a section below, or send /speaker with a name to find a speaker.")
+    return Screen(f"{hello}\n\n{hint}", kb.main_menu(t, subscribed))
 
 
-def about(content: Content) -> Screen:
-    return Screen(render.about_card(content), kb.about_keyboard())
+def about(t: Translator, content: Content) -> Screen:
+    return Screen(render.about_card(t, content), kb.about_keyboard(t))
 
 
-def initiative(content: Content, subscribed: bool) -> Screen:
-    return Screen(render.initiative_card(content), kb.initiative_keyboard(subscribed))
+def initiative(t: Translator, content: Content, subscribed: bool) -> Screen:
+    return Screen(render.initiative_card(t, content), kb.initiative_keyboard(t, subscribed))
 
 
-def speakers(content: Content, page: int = 0) -> Screen | None:
+def speakers(t: Translator, content: Content, page: int = 0) -> Screen | None:
     """Page `page` (0-based) of the speakers list; None when there is no such page."""
     pages = page_count(content)
     if not 0 <= page < pages:
         return None
-    return _speakers_page(content, page, pages)
+    return _speakers_page(t, content, page, pages)
 
 
-def first_speakers_page(content: Content) -> Screen:
-    return _speakers_page(content, 0, page_count(content))
+def first_speakers_page(t: Translator, content: Content) -> Screen:
+    return _speakers_page(t, content, 0, page_count(content))
 
 
-def _speakers_page(content: Content, page: int, pages: int) -> Screen:
+def _speakers_page(t: Translator, content: Content, page: int, pages: int) -> Screen:
     start, stop = page * PAGE_SIZE, (page + 1) * PAGE_SIZE
-    text = render.speakers_list(content, start, stop, page, pages)
-    markup = kb.speakers_keyboard(content, content.people[start:stop], page, pages, page_of(content))
+    text = render.speakers_list(t, content, start, stop, page, pages)
+    markup = kb.speakers_keyboard(t, content, content.people[start:stop], page, pages, page_of(content))
     return Screen(text, markup)
 
 
-def person(content: Content, person: Person) -> Screen:
+def person(t: Translator, content: Content, person: Person) -> Screen:
     return Screen(
-        render.person_card(content, person), kb.person_keyboard(person, page_of(content)[person.slug])
+        render.person_card(t, content, person), kb.person_keyboard(t, person, page_of(content)[person.slug])
     )
 
 
-def found(content: Content, people: list[Person], more: bool) -> Screen:
+def found(t: Translator, content: Content, people: list[Person], more: bool) -> Screen:
     return Screen(
-        render.search_results(content, people, more), kb.search_keyboard(content, people, page_of(content))
+        render.search_results(t, content, people, more),
+        kb.search_keyboard(t, content, people, page_of(content)),
     )
 
 
@@ -101,83 +102,85 @@ def quote_query(query: str) -> str:
     query = " ".join(query.split())
     if len(query) > QUOTE_CHARS:
         query = query[: QUOTE_CHARS - 1].rstrip() + "…"
-    return render.q(query)
+    return q(query)
 
 
-def not_found(query: str) -> Screen:
-    text = _(
+def not_found(t: Translator, query: str) -> Screen:
+    text = t._(
         "Nobody matches “{query}”. Try a name, an organisation or a country, in any language, or see "
         "/speakers."
     ).format(query=quote_query(query))
-    return Screen(text, kb.all_speakers_keyboard())
+    return Screen(text, kb.all_speakers_keyboard(t))
 
 
-def query_too_long() -> Screen:
+def query_too_long(t: Translator) -> Screen:
     return Screen(
-        _(
+        t._(
             "That is too long for a search. Send me a name, an organisation or a country: a few words "
             "are enough."
         ),
-        kb.all_speakers_keyboard(),
+        kb.all_speakers_keyboard(t),
     )
 
 
-def speaker_usage() -> Screen:
+def speaker_usage(t: Translator) -> Screen:
     return Screen(
-        _("Send /speaker with a name, an organisation or a country, for example: /speaker Kin Phea"),
-        kb.all_speakers_keyboard(),
+        t._("Send /speaker with a name, an organisation or a country, for example: /speaker Kin Phea"),
+        kb.all_speakers_keyboard(t),
     )
 
 
-def language(current: str) -> Screen:
+def language(t: Translator) -> Screen:
     text = "\n".join(
         [
-            _("🌐 Choose the language I speak to you in."),
-            _("Now: {language}").format(language=kb.LOCALE_NAMES[current]),
+            t._("🌐 Choose the language I speak to you in."),
+            t._("Now: {language}").format(language=kb.LOCALE_NAMES[t.locale]),
         ]
     )
-    return Screen(text, kb.language_keyboard(current))
+    return Screen(text, kb.language_keyboard(t))
 
 
-def help_screen(bot_username: str | None) -> Screen:
-    lines = [render.hbold(_("What I can do")), ""]
-    lines += [f"/{command} — {render.q(description)}" for command, description in public_commands()]
+def help_screen(t: Translator, bot_username: str | None) -> Screen:
+    lines = [hbold(t._("What I can do")), ""]
+    lines += [f"/{command} — {q(description)}" for command, description in public_commands(t)]
     lines += [
         "",
-        _("In a private chat, just send me a name, an organisation or a country to find a speaker."),
+        t._("In a private chat, just send me a name, an organisation or a country to find a speaker."),
     ]
     if bot_username:
         lines.append(
-            _("In any chat, type {mention} and a name to share a speaker's card.").format(
-                mention=f"@{render.q(bot_username)}"
+            t._("In any chat, type {mention} and a name to share a speaker's card.").format(
+                mention=f"@{q(bot_username)}"
             )
         )
-    return Screen("\n".join(lines), kb.back_to_menu())
+    return Screen("\n".join(lines), kb.back_to_menu(t))
 
 
-def unknown_command() -> Screen:
-    return Screen(_("I don't know that command. Send /help to see what I can do."))
+def unknown_command(t: Translator) -> Screen:
+    return Screen(t._("I don't know that command. Send /help to see what I can do."))
 
 
-def all_screens(content: Content, bot_username: str | None = "roundtable_bot") -> dict[str, Screen]:
-    """Every screen in the current locale, keyed for test messages."""
+def all_screens(
+    t: Translator, content: Content, bot_username: str | None = "roundtable_bot"
+) -> dict[str, Screen]:
+    """Every screen in `t`'s locale, keyed for test messages."""
     screens = {
-        "greeting private": greeting(content, subscribed=False, private=True),
-        "greeting group subscribed": greeting(content, subscribed=True, private=False),
-        "about": about(content),
-        "initiative": initiative(content, subscribed=False),
-        "initiative subscribed": initiative(content, subscribed=True),
-        "found all": found(content, list(content.people[:SEARCH_LIMIT]), more=True),
-        "not found": not_found("x" * 5000),
-        "query too long": query_too_long(),
-        "speaker usage": speaker_usage(),
-        "language": language(current_locale()),
-        "help": help_screen(bot_username),
-        "unknown command": unknown_command(),
+        "greeting private": greeting(t, content, subscribed=False, private=True),
+        "greeting group subscribed": greeting(t, content, subscribed=True, private=False),
+        "about": about(t, content),
+        "initiative": initiative(t, content, subscribed=False),
+        "initiative subscribed": initiative(t, content, subscribed=True),
+        "found all": found(t, content, list(content.people[:SEARCH_LIMIT]), more=True),
+        "not found": not_found(t, "x" * 5000),
+        "query too long": query_too_long(t),
+        "speaker usage": speaker_usage(t),
+        "language": language(t),
+        "help": help_screen(t, bot_username),
+        "unknown command": unknown_command(t),
     }
     pages = page_count(content)
     for page in range(pages):
-        screens[f"speakers page {page}"] = _speakers_page(content, page, pages)
+        screens[f"speakers page {page}"] = _speakers_page(t, content, page, pages)
     for p in content.people:
-        screens[f"person {p.slug}"] = person(content, p)
+        screens[f"person {p.slug}"] = person(t, content, p)
     return screens

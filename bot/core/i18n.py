@@ -1,7 +1,12 @@
-"""Interface strings: gettext catalogs read straight from the `.po` files, and the per-update locale choice.
+"""Interface strings: gettext catalogs read straight from the `.po` files, the per-update locale choice, and
+the `Translator` every renderer takes.
 
 The `.po` files are compiled in memory with Babel when the bot starts, so a fresh clone (or a read-only
 container) needs no `pybabel compile` step and can never serve a stale `.mo`.
+
+One convention for the locale: `LocaleMiddleware` decides it once per update and hands handlers a `Translator`
+(`t`); everything below a handler (cards, screens, keyboards, news, the bot's profile, the broadcaster) takes
+that `t` as an argument, so code outside any update calls the same functions with `i18n.translator(locale)`.
 """
 
 from __future__ import annotations
@@ -9,8 +14,9 @@ from __future__ import annotations
 import gettext
 import io
 import logging
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,15 +30,57 @@ from bot.core.locales import LOCALES as LOCALES  # noqa: PLC0414 - re-exported: 
 DOMAIN = "messages"
 # Where the user-tracking middleware leaves the user's stored language choice for `LocaleMiddleware`.
 STORED_LOCALE_KEY = "stored_locale"
+# Where `LocaleMiddleware` leaves the update's `Translator`: handlers take it as `t`.
+TRANSLATOR_KEY = "t"
 log = logging.getLogger(__name__)
+
+# Punctuation between the items of one line: Chinese uses full-width marks, not a Latin "; " or "(…)".
+_LIST_SEPARATOR = {"zh": "；"}
+_COMMA = {"zh": "，"}
+_PARENS = {"zh": ("（", "）")}
+
+
+@dataclass(frozen=True)
+class Translator:
+    """The interface strings of one locale. Babel finds `t._("…")` and `t.ngettext("…", "…", n)` calls."""
+
+    i18n: I18n
+    locale: str
+
+    def _(self, message: str) -> str:
+        return self.i18n.gettext(message, locale=self.locale)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.i18n.gettext(singular, plural, n, locale=self.locale)
+
+    def list_separator(self) -> str:
+        """Between the items of an inline list (sources, …)."""
+        return _LIST_SEPARATOR.get(self.locale, "; ")
+
+    def comma(self) -> str:
+        return _COMMA.get(self.locale, ", ")
+
+    def parenthesised(self, text: str) -> str:
+        """`text` in parentheses, full-width in Chinese; `text` must already be escaped."""
+        opening, closing = _PARENS.get(self.locale, (" (", ")"))
+        return f"{opening}{text}{closing}"
 
 
 class PoI18n(I18n):
     """aiogram's `I18n`, fed from `.po` catalogs instead of compiled `.mo` files.
 
-    aiogram keeps "the current I18n" in a context variable per class, and `gettext()` reads `I18n`'s;
-    a subclass must therefore register itself as the current `I18n`, not as the current `PoI18n`.
+    aiogram keeps "the current I18n" in a context variable per class, and its `gettext()` (used by lazy
+    `__()` texts in filters) reads `I18n`'s; a subclass must therefore register itself as the current `I18n`,
+    not as the current `PoI18n`.
     """
+
+    def __init__(self, *, path: str | Path, default_locale: str = "en", domain: str) -> None:
+        super().__init__(path=path, default_locale=default_locale, domain=domain)
+        self._translators = {locale: Translator(self, locale) for locale in self.locales}
+
+    def translator(self, locale: str) -> Translator:
+        """The `Translator` for `locale` (one per catalog; an unknown locale gets the untranslated texts)."""
+        return self._translators.get(locale) or Translator(self, locale)
 
     @contextmanager
     def context(self) -> Iterator[I18n]:
@@ -56,7 +104,8 @@ class PoI18n(I18n):
 
 
 def current_locale() -> str:
-    """The locale of the update (or `use_locale` block) being handled."""
+    """The locale `LocaleMiddleware` set for the update being handled: for handlers (which may take `t` and
+    read `t.locale` instead), never below them."""
     return get_i18n().current_locale
 
 
@@ -72,7 +121,28 @@ class LocaleMiddleware(I18nMiddleware):
     """Stored choice, else the Telegram client's language, else `DEFAULT_LOCALE`.
 
     The stored choice arrives in `data[STORED_LOCALE_KEY]`, put there by the user-tracking middleware.
+    Handlers get the update's `Translator` as `t`; the locale is also set as aiogram's current one (the only
+    place it is set), for aiogram's own `gettext` and lazy `__()` texts.
     """
+
+    def __init__(self, i18n: PoI18n) -> None:
+        super().__init__(i18n=i18n)
+        self.translators = i18n
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        locale = await self.get_locale(event=event, data=data) or self.i18n.default_locale
+        data[TRANSLATOR_KEY] = self.translators.translator(locale)
+        if self.i18n_key:
+            data[self.i18n_key] = self.i18n
+        if self.middleware_key:
+            data[self.middleware_key] = self
+        with self.i18n.context(), self.i18n.use_locale(locale):
+            return await handler(event, data)
 
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
         chosen = data.get(STORED_LOCALE_KEY)

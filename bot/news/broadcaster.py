@@ -5,10 +5,13 @@ confirms, so a crash can only repeat the few messages in flight at that moment (
 sent again on restart); nothing is lost. When the outcome cannot be written (the database is locked by another
 process), it is retried with a short backoff, then kept in memory and written before anything else is sent.
 
-Pacing: at most `rate` messages a second overall (evenly spaced, and never more than `rate` in any one-second
-window), never two a second to one chat, at most `max_in_flight` requests at once. A 429 pauses the whole
-broadcast for `retry_after`; a 403 unsubscribes the user and drops the delivery; "chat not found" drops it;
-5xx and network errors are retried with backoff, then the delivery is marked failed with its error.
+The loop is here; the rules are pure and live beside it: the pace in `pacer.py` (at most `rate` messages a
+second overall, evenly spaced and never more than `rate` in any one-second window, never two a second to one
+chat), what each API result means in `outcomes.py` (a 429 pauses the whole broadcast for `retry_after`; a 403
+unsubscribes the user and drops the delivery; "chat not found" drops it; 5xx and network errors are retried
+with backoff, then the delivery is marked failed with its error), and the admin's progress message in
+`progress.py`. At most `max_in_flight` requests are in flight at once; each item is rendered once per
+language.
 
 Time comes from an injected `clock` (seconds, persisted as `next_attempt_at`, so wall time by default) and
 `sleep`, so tests pace without sleeping.
@@ -17,35 +20,31 @@ Time comes from an injected `clock` (seconds, persisted as `next_attempt_at`, so
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import math
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 
 from aiogram import Bot
-from aiogram.exceptions import (
-    TelegramAPIError,
-    TelegramBadRequest,
-    TelegramForbiddenError,
-    TelegramRetryAfter,
-)
+from aiogram.exceptions import TelegramAPIError
 
-from bot.core.i18n import PoI18n
+from bot.core.i18n import PoI18n, Translator
 from bot.core.retry import no_retry
-from bot.news.items import progress_text, render_item, subscriber_locale
-from bot.news.repository import DueDelivery, ItemProgress, Newsroom
+from bot.news.items import render_item, subscriber_locale
+from bot.news.outcomes import SENT, Action, Outcome, classify, retry_delay
+from bot.news.pacer import PER_CHAT_INTERVAL, Clock, Pacer
+from bot.news.progress import ProgressReporter
+from bot.news.repository import DueDelivery, NewsDraft, Newsroom
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 Record = Callable[[], Awaitable[None]]
-
-PER_CHAT_INTERVAL = 1.0
-DROP_ERRORS = ("chat not found", "peer_id_invalid", "user not found")
+# How a subscriber's message is made from an item: `news.items.render_item` unless a test counts the calls.
+Render = Callable[[Translator, NewsDraft, dt.date], str]
 
 
 @dataclass
@@ -69,6 +68,7 @@ class Broadcaster:
         default_locale: str = "en",
         clock: Clock = time.time,
         sleep: Sleep = asyncio.sleep,
+        render: Render = render_item,
         max_in_flight: int | None = None,
         max_attempts: int = 5,
         backoff: float = 5.0,
@@ -82,11 +82,11 @@ class Broadcaster:
         self.newsroom = newsroom
         self.i18n = i18n
         self.rate = rate
-        self.interval = 1.0 / rate
-        self.window = max(1, math.floor(rate))
         self.default_locale = default_locale
         self.clock = clock
         self.sleep = sleep
+        self.render = render
+        self.pacer = Pacer(rate, clock)
         # Enough requests in flight to keep the rate when Telegram answers in ~200 ms; these are also the
         # only messages a crash can repeat.
         self.max_in_flight = max_in_flight or max(1, math.ceil(rate / 5))
@@ -94,13 +94,22 @@ class Broadcaster:
         self.backoff = backoff
         self.max_backoff = max_backoff
         self.poll_interval = poll_interval
-        self.progress_interval = progress_interval
         self.batch_size = batch_size
         # Recording an outcome can fail (another process holds the database past the busy timeout): retry a
         # few times, then keep it in memory and record it before anything else is sent.
         self.record_attempts = max(1, record_attempts)
         self.record_backoff = record_backoff
         self.counters = BroadcastCounters()
+        self.progress = ProgressReporter(
+            newsroom.outbox,
+            i18n,
+            default_locale=default_locale,
+            clock=clock,
+            interval=progress_interval,
+            wait_turn=self._wait_turn,
+            eta=self.eta,
+            pause_all=self._pause_all,
+        )
 
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
@@ -109,12 +118,6 @@ class Broadcaster:
         self._slots = asyncio.Semaphore(self.max_in_flight)
         self._in_flight: set[asyncio.Task[None]] = set()
         self._in_flight_chats: set[int] = set()
-        self._next_slot = 0.0
-        self._recent: deque[float] = deque(maxlen=self.window)
-        self._chat_sent: dict[int, float] = {}
-        self._paused_until = 0.0
-        self._next_progress = 0.0
-        self._last_progress: dict[int, tuple[int, int, int, int]] = {}
         self._rendered: dict[tuple[int, str], str] = {}
         self._unrecorded: list[tuple[int, int, Record]] = []
 
@@ -195,6 +198,10 @@ class Broadcaster:
                 break
             await self._pause(wait)
 
+    async def eta(self, item_id: int) -> float:
+        """Seconds until this item (and the ones queued before it) should be delivered."""
+        return self.pacer.eta(await self.newsroom.outbox.pending_before(item_id))
+
     # -- one pass over what is due ---------------------------------------------------------------------------
     async def deliver_due(self, bot: Bot) -> float | None:
         """Send every delivery that is due now; return seconds until the next one is due (None: none left)."""
@@ -218,7 +225,7 @@ class Broadcaster:
                         break
                     if await self._start(bot, delivery):
                         started += 1
-                    await self._maybe_report(bot)
+                    await self.progress.maybe_report(bot)
                 if started == 0:
                     # Every due row waits for its chat's one-second gap (or stopping): let one pass.
                     await self._pause(PER_CHAT_INTERVAL / 4)
@@ -226,7 +233,7 @@ class Broadcaster:
             if self._in_flight:
                 await asyncio.gather(*self._in_flight, return_exceptions=True)
             await self._record_unrecorded()
-        await self._maybe_report(bot, force=True)
+        await self.progress.maybe_report(bot, force=True)
         next_due = await self.newsroom.outbox.next_due_at()
         return None if next_due is None else max(next_due - self.clock(), 0.0)
 
@@ -253,7 +260,7 @@ class Broadcaster:
             self._slots.release()
             raise
         self._idle.clear()
-        self._chat_sent[chat] = self.clock()
+        self.pacer.sent_to(chat)
         self._in_flight_chats.add(chat)
         task = asyncio.create_task(self._deliver(bot, delivery, text))
         self._in_flight.add(task)
@@ -262,47 +269,72 @@ class Broadcaster:
 
     async def _deliver(self, bot: Bot, delivery: DueDelivery, text: str | None) -> None:
         item, chat = delivery.item_id, delivery.user_id
-        outbox = self.newsroom.outbox
         try:
             if text is None:
-                await self._record(item, chat, partial(outbox.fail, item, chat, "news item not found"))
+                await self._record(
+                    item, chat, partial(self.newsroom.outbox.fail, item, chat, "news item not found")
+                )
                 self.counters.failed += 1
                 return
+            outcome: Outcome
             try:
                 await bot.send_message(chat, text)
-            except TelegramRetryAfter as exc:
-                resume = self._pause_all(exc.retry_after)
-                await self._record(
-                    item,
-                    chat,
-                    partial(outbox.retry_later, item, chat, exc.message, resume, count_attempt=False),
-                )
-                self.counters.retry_after += 1
-            except TelegramForbiddenError as exc:
-                await self._record(
-                    item, chat, partial(outbox.drop, item, chat, exc.message, unsubscribe=True)
-                )
-                self.counters.dropped += 1
-                log.info("broadcaster: user %d cannot receive messages (%s): unsubscribed", chat, exc.message)
-            except TelegramBadRequest as exc:
-                if any(marker in exc.message.lower() for marker in DROP_ERRORS):
-                    await self._record(item, chat, partial(outbox.drop, item, chat, exc.message))
-                    self.counters.dropped += 1
-                else:  # the same request would be refused again
-                    await self._record(item, chat, partial(outbox.fail, item, chat, exc.message))
-                    self.counters.failed += 1
-                    log.warning("broadcaster: item %d to %d refused: %s", item, chat, exc.message)
             except (TelegramAPIError, OSError, TimeoutError) as exc:
-                await self._retry_or_fail(delivery, f"{type(exc).__name__}: {exc}")
+                outcome = classify(exc)
             else:
-                await self._record(item, chat, partial(outbox.mark_sent, item, chat))
-                self.counters.sent += 1
+                outcome = SENT
+            await self._apply(delivery, outcome)
         except Exception:
             # The row stays `sending` and is sent again after a restart.
             log.exception("broadcaster: cannot record the delivery of news #%d to %d", item, chat)
         finally:
             self._in_flight_chats.discard(chat)
             self._slots.release()
+
+    async def _apply(self, delivery: DueDelivery, outcome: Outcome) -> None:
+        """Record what the send came to, and count it."""
+        item, chat = delivery.item_id, delivery.user_id
+        outbox = self.newsroom.outbox
+        error = outcome.error or ""
+        if outcome.action is Action.SENT:
+            await self._record(item, chat, partial(outbox.mark_sent, item, chat))
+            self.counters.sent += 1
+        elif outcome.action is Action.PAUSE_ALL:
+            resume = self._pause_all(outcome.retry_after)
+            await self._record(
+                item, chat, partial(outbox.retry_later, item, chat, error, resume, count_attempt=False)
+            )
+            self.counters.retry_after += 1
+        elif outcome.action is Action.UNSUBSCRIBE:
+            await self._record(item, chat, partial(outbox.drop, item, chat, error, unsubscribe=True))
+            self.counters.dropped += 1
+            log.info("broadcaster: user %d cannot receive messages (%s): unsubscribed", chat, error)
+        elif outcome.action is Action.DROP:
+            await self._record(item, chat, partial(outbox.drop, item, chat, error))
+            self.counters.dropped += 1
+        elif outcome.action is Action.FAIL:
+            await self._record(item, chat, partial(outbox.fail, item, chat, error))
+            self.counters.failed += 1
+            log.warning("broadcaster: item %d to %d refused: %s", item, chat, error)
+        else:
+            await self._retry_or_fail(delivery, error)
+
+    async def _retry_or_fail(self, delivery: DueDelivery, error: str) -> None:
+        item, chat = delivery.item_id, delivery.user_id
+        attempts = delivery.attempts + 1
+        delay = retry_delay(attempts, self.max_attempts, self.backoff, self.max_backoff)
+        if delay is None:
+            await self._record(item, chat, partial(self.newsroom.outbox.fail, item, chat, error))
+            self.counters.failed += 1
+            log.warning(
+                "broadcaster: item %d to %d failed after %d attempts: %s", item, chat, attempts, error
+            )
+            return
+        await self._record(
+            item, chat, partial(self.newsroom.outbox.retry_later, item, chat, error, self.clock() + delay)
+        )
+        self.counters.retried += 1
+        log.info("broadcaster: news #%d to %d: %s; retry in %.0f s", item, chat, error, delay)
 
     async def _record(self, item: int, chat: int, write: Record) -> bool:
         """Write one delivery's outcome, retrying with a short backoff; if the database still refuses, keep
@@ -334,23 +366,6 @@ class Broadcaster:
             log.info("broadcaster: recorded news #%d to %d late", item, chat)
         return True
 
-    async def _retry_or_fail(self, delivery: DueDelivery, error: str) -> None:
-        item, chat = delivery.item_id, delivery.user_id
-        attempts = delivery.attempts + 1
-        if attempts >= self.max_attempts:
-            await self._record(item, chat, partial(self.newsroom.outbox.fail, item, chat, error))
-            self.counters.failed += 1
-            log.warning(
-                "broadcaster: item %d to %d failed after %d attempts: %s", item, chat, attempts, error
-            )
-            return
-        delay = min(self.backoff * 2 ** (attempts - 1), self.max_backoff)
-        await self._record(
-            item, chat, partial(self.newsroom.outbox.retry_later, item, chat, error, self.clock() + delay)
-        )
-        self.counters.retried += 1
-        log.info("broadcaster: news #%d to %d: %s; retry in %.0f s", item, chat, error, delay)
-
     async def _text(self, delivery: DueDelivery) -> str | None:
         """The item in the subscriber's language, rendered once per (item, language)."""
         locale = subscriber_locale(delivery.locale, delivery.language_code, self.default_locale)
@@ -361,52 +376,29 @@ class Broadcaster:
                 return None
             if len(self._rendered) >= 64:
                 self._rendered.clear()
-            with self.i18n.context(), self.i18n.use_locale(locale):
-                self._rendered[key] = render_item(item.draft, item.created_at.date())
+            self._rendered[key] = self.render(
+                self.i18n.translator(locale), item.draft, item.created_at.date()
+            )
         return self._rendered[key]
 
     # -- pacing ----------------------------------------------------------------------------------------------
     def _chat_busy(self, chat: int) -> bool:
-        if chat in self._in_flight_chats:
-            return True
-        last = self._chat_sent.get(chat)
-        if last is None:
-            return False
-        if self.clock() - last >= PER_CHAT_INTERVAL:
-            del self._chat_sent[chat]
-            return False
-        return True
+        return chat in self._in_flight_chats or not self.pacer.chat_ready(chat)
 
     def _pause_all(self, retry_after: float) -> float:
         """A 429: nothing is sent until Telegram's `retry_after` has passed."""
-        resume = self.clock() + retry_after
-        if resume > self._paused_until:
-            self._paused_until = resume
+        if self.pacer.pause_all(retry_after):
             log.warning("broadcaster: Telegram asked to wait %s s (429); the broadcast pauses", retry_after)
-        return self._paused_until
+        return self.pacer.paused_until
 
     async def _wait_turn(self) -> None:
-        """Wait for the next sending slot: after any 429 pause, `interval` after the previous slot, and so
-        that no one-second window holds more than `rate` messages."""
+        """Wait (injected sleep) for the pacer's next sending slot, then take it."""
         while not self._stopping.is_set():
-            now = self.clock()
-            if now < self._paused_until:
-                await self._pause(self._paused_until - now)
-                self._next_slot = self.clock()
-                continue
-            if now < self._next_slot:
-                await self._pause(min(self._next_slot - now, self.interval))
-                continue
-            if len(self._recent) == self.window and now - self._recent[0] < 1.0:
-                await self._pause(min(1.0 - (now - self._recent[0]), 1.0))
-                continue
-            break
-        now = self.clock()
-        # Slots follow a fixed schedule so small wake-up delays do not add up; after idling, start afresh.
-        self._next_slot = (now if now >= self._next_slot + self.interval else self._next_slot) + self.interval
-        self._recent.append(now)
-        if len(self._chat_sent) > 10_000:
-            self._chat_sent = {c: t for c, t in self._chat_sent.items() if now - t < PER_CHAT_INTERVAL}
+            delay = self.pacer.delay()
+            if delay <= 0:
+                break
+            await self._pause(delay)
+        self.pacer.take_slot()
 
     async def _pause(self, seconds: float, *, wakeable: bool = False) -> None:
         """Sleep (injected) unless stopping; `wakeable` also ends it when `wake()` is called."""
@@ -422,74 +414,3 @@ class Broadcaster:
             for waiter in waiters:
                 waiter.cancel()
             await asyncio.gather(*waiters, return_exceptions=True)
-
-    # -- progress --------------------------------------------------------------------------------------------
-    async def _maybe_report(self, bot: Bot, *, force: bool = False) -> None:
-        now = self.clock()
-        if not force and now < self._next_progress:
-            return
-        self._next_progress = now + self.progress_interval
-        for progress in await self.newsroom.outbox.unfinished():
-            figures = (progress.sent, progress.dropped, progress.failed, progress.left)
-            if self._last_progress.get(progress.item_id) == figures:
-                continue
-            await self._report(bot, progress)
-
-    async def _report(self, bot: Bot, progress: ItemProgress) -> None:
-        has_message = progress.progress_chat_id is not None and progress.progress_message_id is not None
-        if has_message:
-            # An edit counts against the same budget as the broadcast. Deliveries in flight finish while we
-            # wait, so the figures are read after the wait: an edit never shows fewer than are delivered.
-            await self._wait_turn()
-            fresh = await self.newsroom.outbox.progress(progress.item_id)
-            if fresh is None:
-                return
-            progress = fresh
-        figures = (progress.sent, progress.dropped, progress.failed, progress.left)
-        if self._last_progress.get(progress.item_id) == figures:
-            return
-        self._last_progress[progress.item_id] = figures
-        if progress.done:
-            await self.newsroom.outbox.mark_finished(progress.item_id)
-            self._last_progress.pop(progress.item_id, None)
-            log.info(
-                "news #%d delivered: %d sent, %d dropped, %d failed",
-                progress.item_id,
-                progress.sent,
-                progress.dropped,
-                progress.failed,
-            )
-        else:
-            log.info(
-                "news #%d: %d sent, %d dropped, %d failed, %d left",
-                progress.item_id,
-                progress.sent,
-                progress.dropped,
-                progress.failed,
-                progress.left,
-            )
-        if has_message:
-            await self._edit_progress(bot, progress)
-
-    async def eta(self, item_id: int) -> float:
-        """Seconds until this item (and the ones queued before it) should be delivered."""
-        left = await self.newsroom.outbox.pending_before(item_id)
-        return left / self.rate + max(self._paused_until - self.clock(), 0.0)
-
-    async def _edit_progress(self, bot: Bot, progress: ItemProgress) -> None:
-        """Edit the admin's progress message with figures read after `_wait_turn` (see `_report`)."""
-        if progress.progress_chat_id is None or progress.progress_message_id is None:
-            return
-        locale = progress.progress_locale or self.default_locale
-        eta = await self.eta(progress.item_id)
-        with self.i18n.context(), self.i18n.use_locale(locale):
-            text = progress_text(progress, eta)
-        try:
-            await bot.edit_message_text(
-                text=text, chat_id=progress.progress_chat_id, message_id=progress.progress_message_id
-            )
-        except TelegramRetryAfter as exc:
-            self._pause_all(exc.retry_after)
-        except TelegramAPIError as exc:
-            if "message is not modified" not in exc.message:
-                log.warning("broadcaster: cannot update the progress of news #%d: %s", progress.item_id, exc)

@@ -1,7 +1,7 @@
 """News items as subscribers read them: the rendering (once per language), the checks an item passes
-before anything is stored, a subscriber's language, the admin's progress text, and news files for the shell.
+before anything is stored, a subscriber's language, and news files for the shell.
 
-Rendering uses the locale of the current i18n context (`i18n.use_locale(...)`), like `bot.catalog.cards`.
+Rendering takes the reader's `Translator`, like `bot.catalog.cards`.
 """
 
 from __future__ import annotations
@@ -11,14 +11,12 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
-from babel.dates import format_date, format_timedelta
+from babel.dates import format_date
 
-from bot.catalog.cards import hbold, hitalic, q
-from bot.core.i18n import LOCALES, current_locale, locale_from_language_code
+from bot.core.html import hbold, hitalic, q
+from bot.core.i18n import LOCALES, PoI18n, Translator, locale_from_language_code
 from bot.core.telegram_rules import TextProblem, message_issues
-from bot.news.repository import ItemProgress, NewsDraft
+from bot.news.repository import NewsDraft
 
 TITLE_LIMIT = 256
 
@@ -36,26 +34,27 @@ def subscriber_locale(stored: str | None, language_code: str | None, default: st
     return locale_from_language_code(language_code) or default
 
 
-def news_date(created: dt.date) -> str:
-    return format_date(created, format="long", locale=current_locale())
+def news_date(t: Translator, created: dt.date) -> str:
+    return format_date(created, format="long", locale=t.locale)
 
 
-def render_item(draft: NewsDraft, created: dt.date, *, footer: bool = True) -> str:
+def render_item(t: Translator, draft: NewsDraft, created: dt.date, *, footer: bool = True) -> str:
     """The message a subscriber gets (`footer=True`), or the item as /news shows it."""
-    locale = current_locale()
-    lines = [_("📰 <b>Initiative news</b> · {date}").format(date=news_date(created)), ""]
+    locale = t.locale
+    lines = [t._("📰 <b>Initiative news</b> · {date}").format(date=news_date(t, created)), ""]
     if draft.titles:
         lines.append(hbold(q(draft.titles[locale])))
     lines.append(draft.texts[locale].strip())
     if footer:
-        lines += ["", hitalic(_("To stop receiving news, send /unsubscribe"))]
+        lines += ["", hitalic(t._("To stop receiving news, send /unsubscribe"))]
     return "\n".join(lines)
 
 
-def text_issues(draft: NewsDraft, locale: str, i18n: I18n, created: dt.date) -> list[TextProblem]:
-    """Why Telegram would refuse this language's message (empty: it can be sent).
+def text_issues(t: Translator, draft: NewsDraft, created: dt.date) -> list[TextProblem]:
+    """Why Telegram would refuse the message in `t`'s language (empty: it can be sent).
 
     Kinds: those of `message_issues`, plus "title_empty" and "title_too_long" (`limit` set)."""
+    locale = t.locale
     text = draft.texts.get(locale, "")
     if not text.strip():
         return [TextProblem("empty", "text is empty")]
@@ -75,20 +74,21 @@ def text_issues(draft: NewsDraft, locale: str, i18n: I18n, created: dt.date) -> 
             )
     if problems:
         return problems
-    with i18n.context(), i18n.use_locale(locale):
-        return message_issues(render_item(draft, created))
+    return message_issues(render_item(t, draft, created))
 
 
-def text_problems(draft: NewsDraft, locale: str, i18n: I18n, created: dt.date) -> list[str]:
+def text_problems(t: Translator, draft: NewsDraft, created: dt.date) -> list[str]:
     """The same in English, for the shell (`python -m bot news post`)."""
-    return [problem.detail for problem in text_issues(draft, locale, i18n, created)]
+    return [problem.detail for problem in text_issues(t, draft, created)]
 
 
-def draft_problems(draft: NewsDraft, i18n: I18n, created: dt.date) -> list[str]:
-    return [f"{locale}: {p}" for locale in LOCALES for p in text_problems(draft, locale, i18n, created)]
+def draft_problems(draft: NewsDraft, i18n: PoI18n, created: dt.date) -> list[str]:
+    return [
+        f"{locale}: {p}" for locale in LOCALES for p in text_problems(i18n.translator(locale), draft, created)
+    ]
 
 
-def load_news_file(path: Path, i18n: I18n, today: dt.date) -> NewsDraft:
+def load_news_file(path: Path, i18n: PoI18n, today: dt.date) -> NewsDraft:
     """Read and check a news file: `ru`, `en`, `zh` (HTML) and an optional `[title]` table in each."""
     try:
         data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -125,28 +125,3 @@ def load_news_file(path: Path, i18n: I18n, today: dt.date) -> NewsDraft:
     if problems:
         raise NewsFileError(problems)
     return draft
-
-
-def eta_text(seconds: float) -> str:
-    delta = dt.timedelta(seconds=max(seconds, 1))
-    return format_timedelta(delta, granularity="second", threshold=1.1, locale=current_locale())
-
-
-def progress_text(progress: ItemProgress, eta_seconds: float) -> str:
-    """The admin's progress message for one item, in the current locale."""
-    if progress.done:
-        return _(
-            "✅ <b>News #{item}</b> has been sent.\nDelivered: {sent} · dropped: {dropped} · failed: {failed}"
-        ).format(item=progress.item_id, sent=progress.sent, dropped=progress.dropped, failed=progress.failed)
-    return _(
-        "📤 <b>News #{item}</b> is being sent.\n"
-        "Delivered: {sent} · dropped: {dropped} · failed: {failed} · left: {left}\n"
-        "Time left: about {eta}"
-    ).format(
-        item=progress.item_id,
-        sent=progress.sent,
-        dropped=progress.dropped,
-        failed=progress.failed,
-        left=progress.left,
-        eta=eta_text(eta_seconds),
-    )

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.catalog.keyboards import menu_button, subscribe_button
 from bot.core.callbacks import NewsPageCb, PostCb
+from bot.core.i18n import Translator
 
 POST_SEND = "send"
 POST_CANCEL = "cancel"
 
 
-def news_page_keyboard(page: int, total: int, subscribed: bool) -> InlineKeyboardMarkup:
+def news_page_keyboard(t: Translator, page: int, total: int, subscribed: bool) -> InlineKeyboardMarkup:
     """◀ newer · position · older ▶ (page 0 is the newest item) when there are several items, Subscribe or
     Unsubscribe when there are none yet, and always the way back to the menu."""
     builder = InlineKeyboardBuilder()
@@ -28,13 +28,13 @@ def news_page_keyboard(page: int, total: int, subscribed: bool) -> InlineKeyboar
             nav.append(InlineKeyboardButton(text="▶", callback_data=NewsPageCb(page=page + 1).pack()))
         builder.row(*nav)
     elif total == 0:
-        builder.row(subscribe_button(subscribed))
-    builder.row(menu_button())
+        builder.row(subscribe_button(t, subscribed))
+    builder.row(menu_button(t))
     return builder.as_markup()
 
 
-def post_confirm_keyboard() -> InlineKeyboardMarkup:
+def post_confirm_keyboard(t: Translator) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("✅ Send"), callback_data=PostCb(action=POST_SEND))
-    builder.button(text=_("✖️ Cancel"), callback_data=PostCb(action=POST_CANCEL))
+    builder.button(text=t._("✅ Send"), callback_data=PostCb(action=POST_SEND))
+    builder.button(text=t._("✖️ Cancel"), callback_data=PostCb(action=POST_CANCEL))
     return builder.as_markup()

@@ -352,6 +352,7 @@ class OutboxRepository:
 class Newsroom:
     """The facade handlers and the broadcaster receive for news: the items and their outbox."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, outbox: OutboxRepository | None = None) -> None:
+        """`outbox`: another outbox over the same database (a test's, that observes or fails its writes)."""
         self.items = NewsRepository(db)
-        self.outbox = OutboxRepository(db)
+        self.outbox = outbox or OutboxRepository(db)

@@ -7,12 +7,13 @@ import logging
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent
-from aiogram.utils.i18n import gettext as _
+
+from bot.core.i18n import Translator
 
 log = logging.getLogger(__name__)
 
 
-async def on_error(event: ErrorEvent, bot: Bot) -> None:
+async def on_error(event: ErrorEvent, bot: Bot, t: Translator) -> None:
     update = event.update
     log.error(
         "update %s failed: %s: %s",
@@ -28,9 +29,11 @@ async def on_error(event: ErrorEvent, bot: Bot) -> None:
         chat = update.callback_query.message.chat
     try:
         if update.callback_query:
-            await update.callback_query.answer(_("Something went wrong. Please try again."), show_alert=True)
+            await update.callback_query.answer(
+                t._("Something went wrong. Please try again."), show_alert=True
+            )
         elif chat is not None and chat.type == "private":
-            await bot.send_message(chat.id, _("Something went wrong. Please try again or send /help."))
+            await bot.send_message(chat.id, t._("Something went wrong. Please try again or send /help."))
     except TelegramAPIError as exc:
         log.warning("could not tell chat about the failure of update %s: %s", update.update_id, exc)
 

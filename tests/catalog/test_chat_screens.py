@@ -10,7 +10,7 @@ from bot.catalog.library import Catalog
 from bot.core.i18n import LOCALES, PoI18n
 from bot.core.telegram_rules import CALLBACK_DATA_LIMIT, keyboard_problems, message_problems
 from bot.store import Store
-from tests.chat_support import buttons, locale
+from tests.chat_support import buttons
 from tests.conftest import language_of
 
 
@@ -20,8 +20,8 @@ def test_every_screen_is_within_telegram_limits(
     store: Store, catalog: Catalog, i18n: PoI18n, monkeypatch: pytest.MonkeyPatch, name: str, page_size: int
 ) -> None:
     monkeypatch.setattr(screens, "PAGE_SIZE", page_size)
-    with locale(i18n, name):
-        every = screens.all_screens(catalog.content)
+    t = i18n.translator(name)
+    every = screens.all_screens(t, catalog.content)
     assert len(every) >= 12 + len(catalog.content.people)
     for key, screen in every.items():
         assert message_problems(screen.text) == [], f"{name} {key}: {screen.text}"
@@ -39,8 +39,8 @@ def test_every_screen_is_within_telegram_limits(
 def test_interface_screens_are_in_their_language(
     store: Store, catalog: Catalog, i18n: PoI18n, name: str
 ) -> None:
-    with locale(i18n, name):
-        every = screens.all_screens(catalog.content)
+    t = i18n.translator(name)
+    every = screens.all_screens(t, catalog.content)
     keys = ["greeting private", "greeting group subscribed", "about", "initiative", "speakers page 0"]
     keys += ["not found", "query too long", "speaker usage", "language", "help", "unknown command"]
     for key in keys:
@@ -49,27 +49,26 @@ def test_interface_screens_are_in_their_language(
 
 def test_chinese_punctuation_in_cards(store: Store, catalog: Catalog, i18n: PoI18n) -> None:
     content = catalog.content
-    with locale(i18n, "zh"):
-        sources = render.sources_line(content, content.event.sources)
-        card = render.person_card(content, content.by_slug["moin-ul-haque"])
+    zh, en = i18n.translator("zh"), i18n.translator("en")
+    sources = render.sources_line(zh, content, content.event.sources)
+    card = render.person_card(zh, content, content.by_slug["moin-ul-haque"])
     assert "；" in sources
     assert "; " not in sources
     assert "（Moin ul Haque）" in card
-    with locale(i18n, "en"):
-        assert "; " in render.sources_line(content, content.event.sources)
-        assert "<b>Li Baoqing</b> (栗宝卿)" in render.person_card(content, content.by_slug["li-baoqing"])
+    assert "; " in render.sources_line(en, content, content.event.sources)
+    assert "<b>Li Baoqing</b> (栗宝卿)" in render.person_card(en, content, content.by_slug["li-baoqing"])
 
 
 def test_the_list_leaves_out_an_organisation_the_role_already_names(
     store: Store, catalog: Catalog, i18n: PoI18n
 ) -> None:
     content = catalog.content
-    with locale(i18n, "en"):
-        assert render.person_details(content, content.by_slug["almas-chukin"]).count("Visor Kazakhstan") == 1
-        kin = render.person_details(content, content.by_slug["kin-phea"])
-        moin = render.person_details(content, content.by_slug["moin-ul-haque"])
+    en, ru = i18n.translator("en"), i18n.translator("ru")
+    assert render.person_details(en, content, content.by_slug["almas-chukin"]).count("Visor Kazakhstan") == 1
+    kin = render.person_details(en, content, content.by_slug["kin-phea"])
+    moin = render.person_details(en, content, content.by_slug["moin-ul-haque"])
     assert kin.count("Royal Academy of Cambodia") == 1
     assert moin.endswith(", Embassy of Pakistan in China")
-    with locale(i18n, "ru"):  # the role says "Института …", the organisation "Институт …": same one
-        kin_ru = render.person_details(content, content.by_slug["kin-phea"])
+    # the role says "Института …", the organisation "Институт …": the same one
+    kin_ru = render.person_details(ru, content, content.by_slug["kin-phea"])
     assert kin_ru == "Директор Института международных отношений Королевской академии Камбоджи"

@@ -15,7 +15,7 @@ from bot.core.i18n import PoI18n
 from bot.core.telegram_rules import MESSAGE_LIMIT, html_problems, visible_text
 from bot.store import Store
 from tests import updates
-from tests.chat_support import LANGUAGES, buttons, datas, locale, of, one_answer, one_edit, one_message
+from tests.chat_support import LANGUAGES, buttons, datas, of, one_answer, one_edit, one_message
 from tests.conftest import Driver, language_of
 
 MENU = MenuCb(action=MenuAction.MENU).pack()
@@ -103,8 +103,8 @@ async def test_speaker_button_edits_into_the_card_with_back_and_share(
     person = catalog.content.people[4]
     sent = await driver.feed(updates.callback(SpeakerCb(slug=person.slug, page=0).pack(), language_code=code))
     edit = one_edit(sent)
-    with locale(i18n, expected):
-        assert edit.text == screens.person(catalog.content, person).text
+    t = i18n.translator(expected)
+    assert edit.text == screens.person(t, catalog.content, person).text
     back, share = buttons(edit.reply_markup)
     assert back.callback_data == SpeakersPageCb(page=0).pack()
     assert language_of(back.text + share.text) == expected
@@ -185,8 +185,8 @@ async def test_speaker_with_one_match_shows_the_card(
     person = catalog.content.people[2]
     fake_search.results = [person]
     sent = one_message(await driver.feed(updates.message("/speaker chukin", language_code=code)))
-    with locale(i18n, expected):
-        assert sent.text == screens.person(catalog.content, person).text
+    t = i18n.translator(expected)
+    assert sent.text == screens.person(t, catalog.content, person).text
     assert fake_search.queries == [("chukin", screens.SEARCH_LIMIT + 1)]
 
 

@@ -16,7 +16,6 @@ from tests.chat_support import (
     buttons,
     callback_on,
     datas,
-    locale,
     of,
     one_answer,
     one_edit,
@@ -61,8 +60,8 @@ async def test_deep_link_opens_a_speaker_card(
     sent = one_message(await driver.feed(updates.message("/start speaker-kin-phea", language_code=code)))
     person = catalog.content.person("kin-phea")
     assert person is not None
-    with locale(i18n, expected):
-        card = screens.person(catalog.content, person)
+    t = i18n.translator(expected)
+    card = screens.person(t, catalog.content, person)
     assert sent.text == card.text
     back, share = buttons(sent.reply_markup)
     assert back.callback_data == SpeakersPageCb(page=0).pack()
@@ -74,8 +73,8 @@ async def test_deep_link_opens_the_initiative(
     driver: Driver, store: Store, catalog: Catalog, i18n: PoI18n, code: str, expected: str
 ) -> None:
     sent = one_message(await driver.feed(updates.message("/start initiative", language_code=code)))
-    with locale(i18n, expected):
-        assert sent.text == screens.initiative(catalog.content, subscribed=False).text
+    t = i18n.translator(expected)
+    assert sent.text == screens.initiative(t, catalog.content, subscribed=False).text
     assert language_of(sent.text) == expected
     assert SubscribeCb(on=True).pack() in datas(sent.reply_markup)
 
@@ -86,9 +85,9 @@ async def test_deep_links_used_by_inline_results_open_about_and_speakers(
 ) -> None:
     about = one_message(await driver.feed(updates.message("/start about", language_code=code)))
     speakers = one_message(await driver.feed(updates.message("/start speakers", language_code=code)))
-    with locale(i18n, expected):
-        assert about.text == screens.about(catalog.content).text
-        assert speakers.text == screens.first_speakers_page(catalog.content).text
+    t = i18n.translator(expected)
+    assert about.text == screens.about(t, catalog.content).text
+    assert speakers.text == screens.first_speakers_page(t, catalog.content).text
     assert language_of(about.text) == expected
 
 
@@ -114,8 +113,8 @@ async def test_menu_button_edits_back_to_the_greeting(driver: Driver, code: str,
 async def test_subscribe_toggle_flips_the_button_in_place(
     driver: Driver, store: Store, catalog: Catalog, i18n: PoI18n, code: str, expected: str
 ) -> None:
-    with locale(i18n, expected):
-        menu = screens.greeting(catalog.content, subscribed=False, private=True)
+    t = i18n.translator(expected)
+    menu = screens.greeting(t, catalog.content, subscribed=False, private=True)
     sent = await driver.feed(
         callback_on(SubscribeCb(on=True).pack(), menu.markup, user_id=21, language_code=code)
     )
@@ -126,8 +125,8 @@ async def test_subscribe_toggle_flips_the_button_in_place(
     assert answer.text
     assert language_of(answer.text) == expected
 
-    with locale(i18n, expected):
-        menu = screens.greeting(catalog.content, subscribed=True, private=True)
+    t = i18n.translator(expected)
+    menu = screens.greeting(t, catalog.content, subscribed=True, private=True)
     sent = await driver.feed(
         callback_on(SubscribeCb(on=False).pack(), menu.markup, user_id=21, language_code=code)
     )
@@ -140,8 +139,8 @@ async def test_subscribe_toggle_flips_the_button_in_place(
 async def test_subscribe_toggle_on_the_initiative_card_keeps_the_card(
     driver: Driver, store: Store, catalog: Catalog, i18n: PoI18n
 ) -> None:
-    with locale(i18n, "en"):
-        card = screens.initiative(catalog.content, subscribed=False)
+    t = i18n.translator("en")
+    card = screens.initiative(t, catalog.content, subscribed=False)
     sent = await driver.feed(callback_on(SubscribeCb(on=True).pack(), card.markup, user_id=22))
     assert not of(sent, EditMessageText)
     (edit,) = of(sent, EditMessageReplyMarkup)
@@ -153,8 +152,8 @@ async def test_subscribe_twice_is_idempotent_and_not_modified_is_no_error(
     driver: Driver, store: Store, catalog: Catalog, i18n: PoI18n
 ) -> None:
     await store.subscriptions.subscribe(23)
-    with locale(i18n, "en"):
-        menu = screens.greeting(catalog.content, subscribed=False, private=True)  # an older message
+    t = i18n.translator("en")
+    menu = screens.greeting(t, catalog.content, subscribed=False, private=True)  # an older message
     driver.session.add_error_for(
         EditMessageReplyMarkup, 400, "Bad Request: message is not modified: specified new message content"
     )

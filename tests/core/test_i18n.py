@@ -110,3 +110,32 @@ def test_catalogs_load_from_po_without_compiling(i18n: PoI18n) -> None:
     assert set(i18n.available_locales) == set(LOCALES)
     assert i18n.gettext("Chair of the roundtable", locale="ru") == "Председатель круглого стола"
     assert i18n.gettext("Chair of the roundtable", locale="zh") == "圆桌峰会主持人"
+
+
+def test_a_translator_speaks_one_locale_and_is_made_once(i18n: PoI18n) -> None:
+    ru = i18n.translator("ru")
+    assert ru is i18n.translator("ru")
+    assert ru.locale == "ru"
+    assert ru._("Chair of the roundtable") == "Председатель круглого стола"
+    assert ru.ngettext("{count} guest speaker", "{count} guest speakers", 3) == "{count} приглашённых спикера"
+    assert i18n.translator("zh").list_separator() == "；"
+    assert i18n.translator("en").parenthesised("x") == " (x)"
+    assert i18n.translator("de")._("Chair of the roundtable") == "Chair of the roundtable"
+
+
+AMBIENT = re.compile(
+    r"from aiogram\.utils\.i18n import[^\n]*\b(gettext|ngettext|get_i18n)\b"
+    r"|\bcurrent_locale\(\)|\.use_locale\("
+)
+
+
+def test_nothing_in_the_bot_reads_an_ambient_locale() -> None:
+    """The locale is passed (`t: Translator`), never looked up: only `LocaleMiddleware` sets aiogram's context
+    variable, for aiogram's own lazy texts, and `core.i18n` defines the helpers."""
+    found = [
+        f"{path.relative_to(ROOT)}: {match.group(0)}"
+        for path in sorted((ROOT / "bot").rglob("*.py"))
+        if path != ROOT / "bot" / "core" / "i18n.py"
+        for match in AMBIENT.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert not found, "\n".join(found)

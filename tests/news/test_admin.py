@@ -216,8 +216,8 @@ def test_every_kind_of_problem_is_translated(i18n: PoI18n, locale: str) -> None:
         TextProblem("title_empty", "title is empty"),
         TextProblem("title_too_long", "title is longer than 256 characters", 300, 256),
     ]
-    with i18n.context(), i18n.use_locale(locale):
-        explained = [explain(problem) for problem in problems]
+    t = i18n.translator(locale)
+    explained = [explain(t, problem) for problem in problems]
     assert all(language_of(text) == locale for text in explained), explained
     assert len(set(explained)) == len(problems)
 

@@ -4,6 +4,7 @@ kill -9 in the middle of a broadcast followed by a restart."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import itertools
 import signal
 import sqlite3
@@ -15,14 +16,15 @@ import pytest
 from aiogram import Bot
 from aiogram.methods import EditMessageText, SendMessage
 
-import bot.news.broadcaster as broadcaster_module
 from bot.catalog.library import Catalog
 from bot.console.session import LocalSession
 from bot.core.config import Settings
-from bot.core.i18n import PoI18n
-from bot.news.repository import NewsDraft, Newsroom
+from bot.core.i18n import PoI18n, Translator
+from bot.news.broadcaster import Broadcaster
+from bot.news.items import render_item
+from bot.news.repository import NewsDraft, Newsroom, OutboxRepository
 from bot.runtime.app import create_bot, create_dispatcher
-from bot.store import Store
+from bot.store import Database, Store
 from tests.conftest import ROOT, TOKEN, language_of
 from tests.news_support import DRAFT, FakeClock, TimedSession, add_subscriber, make_broadcaster
 from tests.processes import wait
@@ -77,26 +79,19 @@ async def test_each_subscriber_gets_the_item_in_their_language(
 
 
 async def test_each_message_is_rendered_once_per_language(
-    store: Store,
-    newsroom: Newsroom,
-    i18n: PoI18n,
-    clock: FakeClock,
-    tbot: Bot,
-    monkeypatch: pytest.MonkeyPatch,
+    store: Store, newsroom: Newsroom, i18n: PoI18n, clock: FakeClock, tbot: Bot
 ) -> None:
     calls: list[str] = []
-    real = broadcaster_module.render_item
 
-    def counting(*args: object, **kwargs: object) -> str:
-        calls.append("x")
-        return real(*args, **kwargs)  # type: ignore[arg-type]
+    def counting(t: Translator, draft: NewsDraft, created: dt.date) -> str:
+        calls.append(t.locale)
+        return render_item(t, draft, created)
 
-    monkeypatch.setattr(broadcaster_module, "render_item", counting)
     for uid in range(1, 31):
         await add_subscriber(store, uid, ("ru", "en", "zh")[uid % 3])
     await newsroom.items.post(DRAFT, actor="test")
-    await make_broadcaster(newsroom, i18n, clock).drain(tbot)
-    assert len(calls) == 3
+    await make_broadcaster(newsroom, i18n, clock, render=counting).drain(tbot)
+    assert sorted(calls) == ["en", "ru", "zh"]
 
 
 async def test_rate_is_never_exceeded_and_no_chat_gets_two_a_second(
@@ -449,13 +444,7 @@ async def test_a_news_item_without_subscribers_is_finished_at_once(
 
 
 async def test_progress_edit_reads_the_figures_after_waiting_for_its_turn(
-    store: Store,
-    newsroom: Newsroom,
-    i18n: PoI18n,
-    clock: FakeClock,
-    timed: TimedSession,
-    tbot: Bot,
-    monkeypatch: pytest.MonkeyPatch,
+    store: Store, newsroom: Newsroom, i18n: PoI18n, clock: FakeClock, timed: TimedSession, tbot: Bot
 ) -> None:
     """The delivery in flight is recorded while the progress edit waits for its sending slot: the edit
     that follows must not say "being sent … left: 1" about a broadcast that has finished."""
@@ -463,26 +452,25 @@ async def test_progress_edit_reads_the_figures_after_waiting_for_its_turn(
     await newsroom.items.post(DRAFT, actor="telegram:9001", author_id=9001, progress=(9001, 77, "en"))
     recorded = asyncio.Event()
     claimed = False
-    mark_sending, mark_sent = newsroom.outbox.mark_sending, newsroom.outbox.mark_sent
 
-    async def claim(item_id: int, user_id: int) -> bool:
-        nonlocal claimed
-        claimed = True
-        return await mark_sending(item_id, user_id)
+    class Outbox(OutboxRepository):
+        async def mark_sending(self, item_id: int, user_id: int) -> bool:
+            nonlocal claimed
+            claimed = True
+            return await super().mark_sending(item_id, user_id)
 
-    async def record(item_id: int, user_id: int) -> None:
-        await mark_sent(item_id, user_id)
-        timed.times.append((clock(), SendMessage(chat_id=0, text="recorded")))  # a marker in the timeline
-        recorded.set()
+        async def mark_sent(self, item_id: int, user_id: int) -> None:
+            await super().mark_sent(item_id, user_id)
+            timed.times.append((clock(), SendMessage(chat_id=0, text="recorded")))  # a marker in the timeline
+            recorded.set()
 
     async def sleep(seconds: float) -> None:
         await clock.sleep(seconds)
         if claimed:
             await recorded.wait()  # the request in flight ends during any wait after it started
 
-    monkeypatch.setattr(newsroom.outbox, "mark_sending", claim)
-    monkeypatch.setattr(newsroom.outbox, "mark_sent", record)
-    await broadcaster_module.Broadcaster(newsroom, i18n, clock=clock, sleep=sleep).drain(tbot)
+    observed = Newsroom(store.db, outbox=Outbox(store.db))
+    await Broadcaster(observed, i18n, clock=clock, sleep=sleep).drain(tbot)
 
     timeline = [m for _, m in timed.times]
     marker = next(i for i, m in enumerate(timeline) if isinstance(m, SendMessage) and m.chat_id == 0)
@@ -493,23 +481,21 @@ async def test_progress_edit_reads_the_figures_after_waiting_for_its_turn(
     assert await newsroom.outbox.unfinished() == []
 
 
-def failing_mark_sent(
-    newsroom: Newsroom, monkeypatch: pytest.MonkeyPatch, chat: int, failures: int, timed: TimedSession
-) -> list[int]:
-    """`outbox.mark_sent` for `chat` raises "database is locked" `failures` times, as when another process
-    holds the database past the busy timeout; each successful write leaves a marker in the timeline."""
-    calls: list[int] = []
-    mark_sent = newsroom.outbox.mark_sent
+class FlakyOutbox(OutboxRepository):
+    """`mark_sent` for `chat` raises "database is locked" `failures` times, as when another process holds
+    the database past the busy timeout; each successful write leaves a marker in the timeline."""
 
-    async def flaky(item_id: int, user_id: int) -> None:
-        calls.append(user_id)
-        if user_id == chat and calls.count(chat) <= failures:
+    def __init__(self, db: Database, chat: int, failures: int, timed: TimedSession) -> None:
+        super().__init__(db)
+        self.chat, self.failures, self.timed = chat, failures, timed
+        self.calls: list[int] = []
+
+    async def mark_sent(self, item_id: int, user_id: int) -> None:
+        self.calls.append(user_id)
+        if user_id == self.chat and self.calls.count(self.chat) <= self.failures:
             raise sqlite3.OperationalError("database is locked")
-        await mark_sent(item_id, user_id)
-        timed.times.append((0.0, SendMessage(chat_id=-user_id, text="recorded")))
-
-    monkeypatch.setattr(newsroom.outbox, "mark_sent", flaky)
-    return calls
+        await super().mark_sent(item_id, user_id)
+        self.timed.times.append((0.0, SendMessage(chat_id=-user_id, text="recorded")))
 
 
 @pytest.mark.parametrize("failures", [1, 2])
@@ -520,17 +506,16 @@ async def test_a_delivery_whose_recording_fails_briefly_is_recorded_once_and_not
     clock: FakeClock,
     timed: TimedSession,
     tbot: Bot,
-    monkeypatch: pytest.MonkeyPatch,
     failures: int,
 ) -> None:
     for uid in (1, 2, 3):
         await add_subscriber(store, uid)
     item = await newsroom.items.post(DRAFT, actor="test")
-    calls = failing_mark_sent(newsroom, monkeypatch, 2, failures, timed)
-    broadcaster = make_broadcaster(newsroom, i18n, clock, record_backoff=0.3)
+    outbox = FlakyOutbox(store.db, 2, failures, timed)
+    broadcaster = make_broadcaster(Newsroom(store.db, outbox=outbox), i18n, clock, record_backoff=0.3)
     await broadcaster.drain(tbot)
 
-    assert calls.count(2) == failures + 1
+    assert outbox.calls.count(2) == failures + 1
     backoffs = [s for s in clock.slept if s in (0.3, 0.6)]
     assert backoffs == [0.3, 0.6][:failures]  # a short backoff that doubles
     assert set((await states(store, item.item_id)).values()) == {"sent"}
@@ -549,21 +534,22 @@ async def test_an_outcome_that_cannot_be_recorded_is_kept_and_recorded_before_an
     clock: FakeClock,
     timed: TimedSession,
     tbot: Bot,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     await add_subscriber(store, 1)
     await add_subscriber(store, 2)
     item = await newsroom.items.post(DRAFT, actor="test")
     timed.add_error_for(SendMessage, 502, "Bad Gateway")  # chat 1 is tried again in a later pass
     # Two tries in the delivery and one at the end of the pass fail; the next pass writes it first.
-    calls = failing_mark_sent(newsroom, monkeypatch, 2, 3, timed)
-    broadcaster = make_broadcaster(newsroom, i18n, clock, record_attempts=2, backoff=5)
+    outbox = FlakyOutbox(store.db, 2, 3, timed)
+    broadcaster = make_broadcaster(
+        Newsroom(store.db, outbox=outbox), i18n, clock, record_attempts=2, backoff=5
+    )
     await broadcaster.drain(tbot)
 
     timeline = [m for _, m in timed.times if isinstance(m, SendMessage)]
     chats = [int(m.chat_id) for m in timeline]
     assert chats == [1, 2, -2, 1, -1]  # chat 2's delivery is recorded before chat 1's second try
-    assert calls.count(2) == 4
+    assert outbox.calls.count(2) == 4
     row = await newsroom.outbox.get(item.item_id, 2)
     assert row is not None
     assert (row["state"], row["attempts"]) == ("sent", 1)

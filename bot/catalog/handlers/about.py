@@ -10,15 +10,16 @@ from bot.catalog import screens
 from bot.catalog.handlers.common import show
 from bot.catalog.library import Catalog
 from bot.core.callbacks import MenuAction, MenuCb
+from bot.core.i18n import Translator
 
 
-async def about(message: Message, catalog: Catalog) -> None:
-    screen = screens.about(catalog.content)
+async def about(message: Message, catalog: Catalog, t: Translator) -> None:
+    screen = screens.about(t, catalog.content)
     await message.answer(screen.text, reply_markup=screen.markup)
 
 
-async def about_button(callback: CallbackQuery, catalog: Catalog, bot: Bot) -> None:
-    await show(callback, bot, screens.about(catalog.content))
+async def about_button(callback: CallbackQuery, catalog: Catalog, bot: Bot, t: Translator) -> None:
+    await show(callback, bot, screens.about(t, catalog.content))
     await callback.answer()
 
 

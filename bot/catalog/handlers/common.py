@@ -7,9 +7,9 @@ import logging
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import CallbackQuery, InaccessibleMessage, Message
-from aiogram.utils.i18n import gettext as _
 
 from bot.catalog.screens import Screen
+from bot.core.i18n import Translator
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,6 @@ async def show(callback: CallbackQuery, bot: Bot, screen: Screen) -> None:
         log.info("cannot show a screen to chat %s: %s", chat_id, exc.message)
 
 
-async def stale(callback: CallbackQuery) -> None:
+async def stale(callback: CallbackQuery, t: Translator) -> None:
     """The short alert for a button that no longer means anything (old, unknown or forged data)."""
-    await callback.answer(_("This button is out of date. Send /start to begin again."), show_alert=True)
+    await callback.answer(t._("This button is out of date. Send /start to begin again."), show_alert=True)

@@ -11,15 +11,16 @@ from bot.catalog import screens
 from bot.catalog.handlers.common import stale
 from bot.catalog.handlers.speakers import search_screen
 from bot.catalog.library import Catalog
+from bot.core.i18n import Translator
 
 
-async def unknown_command(message: Message) -> None:
-    screen = screens.unknown_command()
+async def unknown_command(message: Message, t: Translator) -> None:
+    screen = screens.unknown_command(t)
     await message.answer(screen.text, reply_markup=screen.markup)
 
 
-async def free_text(message: Message, catalog: Catalog) -> None:
-    screen = search_screen(catalog, message.text or "")
+async def free_text(message: Message, catalog: Catalog, t: Translator) -> None:
+    screen = search_screen(t, catalog, message.text or "")
     await message.answer(screen.text, reply_markup=screen.markup)
 
 

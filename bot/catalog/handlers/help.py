@@ -9,15 +9,16 @@ from aiogram.types import CallbackQuery, Message
 from bot.catalog import screens
 from bot.catalog.handlers.common import show
 from bot.core.callbacks import MenuAction, MenuCb
+from bot.core.i18n import Translator
 
 
-async def help_command(message: Message, bot: Bot) -> None:
-    screen = screens.help_screen((await bot.me()).username)
+async def help_command(message: Message, bot: Bot, t: Translator) -> None:
+    screen = screens.help_screen(t, (await bot.me()).username)
     await message.answer(screen.text, reply_markup=screen.markup)
 
 
-async def help_button(callback: CallbackQuery, bot: Bot) -> None:
-    await show(callback, bot, screens.help_screen((await bot.me()).username))
+async def help_button(callback: CallbackQuery, bot: Bot, t: Translator) -> None:
+    await show(callback, bot, screens.help_screen(t, (await bot.me()).username))
     await callback.answer()
 
 

@@ -10,20 +10,23 @@ from bot.catalog import screens
 from bot.catalog.handlers.common import show
 from bot.catalog.library import Catalog
 from bot.core.callbacks import MenuAction, MenuCb
+from bot.core.i18n import Translator
 from bot.store import Store
 
 
-async def initiative(message: Message, store: Store, catalog: Catalog) -> None:
+async def initiative(message: Message, store: Store, catalog: Catalog, t: Translator) -> None:
     subscribed = message.from_user is not None and await store.subscriptions.is_subscribed(
         message.from_user.id
     )
-    screen = screens.initiative(catalog.content, subscribed)
+    screen = screens.initiative(t, catalog.content, subscribed)
     await message.answer(screen.text, reply_markup=screen.markup)
 
 
-async def initiative_button(callback: CallbackQuery, store: Store, catalog: Catalog, bot: Bot) -> None:
+async def initiative_button(
+    callback: CallbackQuery, store: Store, catalog: Catalog, bot: Bot, t: Translator
+) -> None:
     subscribed = await store.subscriptions.is_subscribed(callback.from_user.id)
-    await show(callback, bot, screens.initiative(catalog.content, subscribed))
+    await show(callback, bot, screens.initiative(t, catalog.content, subscribed))
     await callback.answer()
 
 

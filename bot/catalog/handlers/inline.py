@@ -20,14 +20,13 @@ from aiogram.types import (
     InlineQueryResultUnion,
     InputTextMessageContent,
 )
-from aiogram.utils.i18n import gettext as _
 
 from bot.catalog.cards import about_card, event_date, initiative_card, person_card
 from bot.catalog.content import Content
 from bot.catalog.inline_keyboards import open_in_bot, start_link
 from bot.catalog.library import Catalog
 from bot.catalog.search import ABOUT_KEY, Match, SearchIndex
-from bot.core.i18n import current_locale
+from bot.core.i18n import Translator
 
 PAGE_SIZE = 12  # the empty query (roundtable, ten people, initiative) on one page; Telegram allows 50,
 # but every uncached card costs, and clients fetch the next page (next_offset) as the list is scrolled
@@ -46,31 +45,32 @@ def parse_offset(offset: str) -> int | None:
     return int(offset) if _OFFSET.fullmatch(offset) else None
 
 
-def _blank(username: str | None) -> InlineQueryResultArticle:
-    """A validated result in the current language; results are copies of it with their own texts."""
+def _blank(t: Translator, username: str | None) -> InlineQueryResultArticle:
+    """A validated result in `t`'s language; results are copies of it with their own texts."""
     return InlineQueryResultArticle(
         id="-",
         title="-",
         input_message_content=InputTextMessageContent(message_text="-", parse_mode=ParseMode.HTML),
-        reply_markup=open_in_bot(username, "-") if username else None,
+        reply_markup=open_in_bot(t, username, "-") if username else None,
     )
 
 
-def _card_text(content: Content, match: Match) -> str:
-    """The message a chosen result posts, in the current language."""
+def _card_text(t: Translator, content: Content, match: Match) -> str:
+    """The message a chosen result posts."""
     if match.person is not None:
-        return person_card(content, match.person)
-    return about_card(content) if match.key == ABOUT_KEY else initiative_card(content)
+        return person_card(t, content, match.person)
+    return about_card(t, content) if match.key == ABOUT_KEY else initiative_card(t, content)
 
 
 def _article(
     content: Content,
     match: Match,
     username: str | None,
-    locale: str,
+    t: Translator,
     blank: InlineQueryResultArticle,
     text: str,
 ) -> InlineQueryResultArticle:
+    locale = t.locale
     if match.person is not None:
         person = match.person
         title = person.name.get(locale)
@@ -81,8 +81,8 @@ def _article(
     elif match.key == ABOUT_KEY:
         event = content.event
         title = event.title.get(locale)
-        description = _("📅 {date}, {format}").format(
-            date=event_date(content), format=event.format.get(locale)
+        description = t._("📅 {date}, {format}").format(
+            date=event_date(t, content), format=event.format.get(locale)
         )
         payload = "about"
     else:
@@ -151,29 +151,29 @@ class InlineResults:
         self._texts: _TwoGenerations[tuple[str, str], str] = _TwoGenerations(self.TEXTS)
         self._blanks: dict[tuple[str, str | None], InlineQueryResultArticle] = {}
 
-    def page(self, index: SearchIndex, query: str, start: int, username: str | None) -> _Page:
-        """Results `start`… of `query` (at most PAGE_SIZE) in the current language."""
+    def page(self, t: Translator, index: SearchIndex, query: str, start: int, username: str | None) -> _Page:
+        """Results `start`… of `query` (at most PAGE_SIZE) in `t`'s language."""
         if index.content is not self._content:
             self._content = index.content
             self._cards.clear()
             self._pages.clear()
             self._texts.clear()
-        locale = current_locale()
-        key = (query, locale, start, username)
+        key = (query, t.locale, start, username)
         page = self._pages.get(key)
         if page is None:
             matches = index.matches(query, start + PAGE_SIZE + 1, documents=True)
-            articles = self._articles(index.content, matches[start : start + PAGE_SIZE], username, locale)
+            articles = self._articles(t, index.content, matches[start : start + PAGE_SIZE], username)
             page = (articles, len(matches) > start + PAGE_SIZE)
             self._pages.put(key, page)
         return page
 
     def _articles(
-        self, content: Content, matches: list[Match], username: str | None, locale: str
+        self, t: Translator, content: Content, matches: list[Match], username: str | None
     ) -> list[InlineQueryResultUnion]:
+        locale = t.locale
         blank = self._blanks.get((locale, username))
         if blank is None:
-            blank = self._blanks[locale, username] = _blank(username)
+            blank = self._blanks[locale, username] = _blank(t, username)
         out: list[InlineQueryResultUnion] = []
         for match in matches:
             key = (match.key, locale, username)
@@ -181,27 +181,27 @@ class InlineResults:
             if article is None:
                 text = self._texts.get((match.key, locale))
                 if text is None:
-                    text = _card_text(content, match)
+                    text = _card_text(t, content, match)
                     self._texts.put((match.key, locale), text)
-                article = _article(content, match, username, locale, blank, text)
+                article = _article(content, match, username, t, blank, text)
                 self._cards.put(key, article)
             out.append(article)
         return out
 
 
 async def answer_inline_query(
-    inline_query: InlineQuery, bot: Bot, catalog: Catalog, results: InlineResults
+    inline_query: InlineQuery, bot: Bot, catalog: Catalog, results: InlineResults, t: Translator
 ) -> None:
     start = parse_offset(inline_query.offset)
     if start is None:
         await inline_query.answer([], cache_time=CACHE_SECONDS, is_personal=True, next_offset="")
         return
     username = (await bot.me()).username
-    articles, more = results.page(catalog.search, inline_query.query, start, username)
+    articles, more = results.page(t, catalog.search, inline_query.query, start, username)
     button = None
     if not articles and start == 0:
         button = InlineQueryResultsButton(
-            text=_("Nothing found — open the bot"), start_parameter=NOTHING_FOUND_START
+            text=t._("Nothing found — open the bot"), start_parameter=NOTHING_FOUND_START
         )
     # The articles are validated models already; `inline_query.answer()` would validate each again against
     # the twenty-member InlineQueryResult union, which costs more than everything else done for the update.
@@ -220,8 +220,8 @@ def create_router() -> Router:
     router = Router(name="inline")
     results = InlineResults()
 
-    async def on_inline_query(inline_query: InlineQuery, bot: Bot, catalog: Catalog) -> None:
-        await answer_inline_query(inline_query, bot, catalog, results)
+    async def on_inline_query(inline_query: InlineQuery, bot: Bot, catalog: Catalog, t: Translator) -> None:
+        await answer_inline_query(inline_query, bot, catalog, results, t)
 
     router.inline_query.register(on_inline_query)
     return router

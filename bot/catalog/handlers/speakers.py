@@ -10,55 +10,58 @@ from bot.catalog import screens
 from bot.catalog.handlers.common import show, stale
 from bot.catalog.library import Catalog
 from bot.core.callbacks import MenuAction, MenuCb, SpeakerCb, SpeakersPageCb
+from bot.core.i18n import Translator
 
 
-async def speakers(message: Message, catalog: Catalog) -> None:
-    screen = screens.first_speakers_page(catalog.content)
+async def speakers(message: Message, catalog: Catalog, t: Translator) -> None:
+    screen = screens.first_speakers_page(t, catalog.content)
     await message.answer(screen.text, reply_markup=screen.markup)
 
 
-async def speakers_button(callback: CallbackQuery, catalog: Catalog, bot: Bot) -> None:
-    await speakers_page(callback, SpeakersPageCb(page=0), catalog, bot)
+async def speakers_button(callback: CallbackQuery, catalog: Catalog, bot: Bot, t: Translator) -> None:
+    await speakers_page(callback, SpeakersPageCb(page=0), catalog, bot, t)
 
 
 async def speakers_page(
-    callback: CallbackQuery, callback_data: SpeakersPageCb, catalog: Catalog, bot: Bot
+    callback: CallbackQuery, callback_data: SpeakersPageCb, catalog: Catalog, bot: Bot, t: Translator
 ) -> None:
-    screen = screens.speakers(catalog.content, callback_data.page)
+    screen = screens.speakers(t, catalog.content, callback_data.page)
     if screen is None:
-        await stale(callback)
+        await stale(callback, t)
         return
     await show(callback, bot, screen)
     await callback.answer()
 
 
-async def speaker_card(callback: CallbackQuery, callback_data: SpeakerCb, catalog: Catalog, bot: Bot) -> None:
+async def speaker_card(
+    callback: CallbackQuery, callback_data: SpeakerCb, catalog: Catalog, bot: Bot, t: Translator
+) -> None:
     person = catalog.content.person(callback_data.slug)
     if person is None:
-        await stale(callback)
+        await stale(callback, t)
         return
-    await show(callback, bot, screens.person(catalog.content, person))
+    await show(callback, bot, screens.person(t, catalog.content, person))
     await callback.answer()
 
 
-def search_screen(catalog: Catalog, query: str) -> screens.Screen:
+def search_screen(t: Translator, catalog: Catalog, query: str) -> screens.Screen:
     """One match: the card; several: a list with buttons; none: a polite reply quoting the query."""
     query = query.strip()
     if not query:
-        return screens.speaker_usage()
+        return screens.speaker_usage(t)
     if len(query) > screens.MAX_QUERY_CHARS:
-        return screens.query_too_long()
+        return screens.query_too_long(t)
     content = catalog.content
     people = catalog.search.search(query, screens.SEARCH_LIMIT + 1)
     if not people:
-        return screens.not_found(query)
+        return screens.not_found(t, query)
     if len(people) == 1:
-        return screens.person(content, people[0])
-    return screens.found(content, people[: screens.SEARCH_LIMIT], more=len(people) > screens.SEARCH_LIMIT)
+        return screens.person(t, content, people[0])
+    return screens.found(t, content, people[: screens.SEARCH_LIMIT], more=len(people) > screens.SEARCH_LIMIT)
 
 
-async def speaker(message: Message, command: CommandObject, catalog: Catalog) -> None:
-    screen = search_screen(catalog, command.args or "")
+async def speaker(message: Message, command: CommandObject, catalog: Catalog, t: Translator) -> None:
+    screen = search_screen(t, catalog, command.args or "")
     await message.answer(screen.text, reply_markup=screen.markup)
 
 

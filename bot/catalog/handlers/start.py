@@ -7,13 +7,13 @@ from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, MaybeInaccessibleMessageUnion, Message
-from aiogram.utils.i18n import gettext as _
 
 from bot.catalog import screens
 from bot.catalog.handlers.common import is_not_modified, show
 from bot.catalog.keyboards import subscribe_button
 from bot.catalog.library import Catalog
 from bot.core.callbacks import MenuAction, MenuCb, SubscribeCb
+from bot.core.i18n import Translator
 from bot.store import Store
 
 SPEAKER_LINK_PREFIX = "speaker-"
@@ -23,7 +23,9 @@ async def is_subscribed(store: Store, user_id: int | None) -> bool:
     return user_id is not None and await store.subscriptions.is_subscribed(user_id)
 
 
-async def start(message: Message, command: CommandObject, store: Store, catalog: Catalog) -> None:
+async def start(
+    message: Message, command: CommandObject, store: Store, catalog: Catalog, t: Translator
+) -> None:
     """`/start`, `/start speaker-<slug>`, `/start initiative`, `/start about`, `/start speakers`; any other
     payload gets the greeting."""
     content = catalog.content
@@ -33,29 +35,29 @@ async def start(message: Message, command: CommandObject, store: Store, catalog:
     if payload.startswith(SPEAKER_LINK_PREFIX):
         person = content.person(payload.removeprefix(SPEAKER_LINK_PREFIX))
         if person is not None:
-            screen = screens.person(content, person)
+            screen = screens.person(t, content, person)
     elif payload == "initiative":
-        screen = screens.initiative(content, await is_subscribed(store, user_id))
+        screen = screens.initiative(t, content, await is_subscribed(store, user_id))
     elif payload == "about":
-        screen = screens.about(content)
+        screen = screens.about(t, content)
     elif payload == "speakers":
-        screen = screens.first_speakers_page(content)
+        screen = screens.first_speakers_page(t, content)
     if screen is None:
         subscribed = await is_subscribed(store, user_id)
-        screen = screens.greeting(content, subscribed, private=message.chat.type == "private")
+        screen = screens.greeting(t, content, subscribed, private=message.chat.type == "private")
     await message.answer(screen.text, reply_markup=screen.markup)
 
 
-async def menu(callback: CallbackQuery, store: Store, catalog: Catalog, bot: Bot) -> None:
+async def menu(callback: CallbackQuery, store: Store, catalog: Catalog, bot: Bot, t: Translator) -> None:
     message = callback.message
     private = message is None or message.chat.type == "private"
     subscribed = await is_subscribed(store, callback.from_user.id)
-    await show(callback, bot, screens.greeting(catalog.content, subscribed, private=private))
+    await show(callback, bot, screens.greeting(t, catalog.content, subscribed, private=private))
     await callback.answer()
 
 
 def _with_subscription_state(
-    message: MaybeInaccessibleMessageUnion | None, subscribed: bool
+    t: Translator, message: MaybeInaccessibleMessageUnion | None, subscribed: bool
 ) -> InlineKeyboardMarkup | None:
     """The message's own keyboard with its Subscribe button showing `subscribed`; None if it has none."""
     markup = message.reply_markup if isinstance(message, Message) else None
@@ -67,7 +69,7 @@ def _with_subscription_state(
         new_row = []
         for button in row:
             if button.callback_data and button.callback_data.startswith(f"{SubscribeCb.__prefix__}:"):
-                new_row.append(subscribe_button(subscribed))
+                new_row.append(subscribe_button(t, subscribed))
                 found = True
             else:
                 new_row.append(button)
@@ -76,17 +78,22 @@ def _with_subscription_state(
 
 
 async def toggle_subscription(
-    callback: CallbackQuery, callback_data: SubscribeCb, store: Store, catalog: Catalog, bot: Bot
+    callback: CallbackQuery,
+    callback_data: SubscribeCb,
+    store: Store,
+    catalog: Catalog,
+    bot: Bot,
+    t: Translator,
 ) -> None:
     """Subscribe or unsubscribe (idempotent), then show the new state on the button that was pressed."""
     user_id = callback.from_user.id
     if callback_data.on:
         await store.subscriptions.subscribe(user_id)
-        note = _("🔔 You will get news about the initiative.")
+        note = t._("🔔 You will get news about the initiative.")
     else:
         await store.subscriptions.unsubscribe(user_id)
-        note = _("🔕 You will no longer get news about the initiative.")
-    markup = _with_subscription_state(callback.message, callback_data.on)
+        note = t._("🔕 You will no longer get news about the initiative.")
+    markup = _with_subscription_state(t, callback.message, callback_data.on)
     if markup is not None and isinstance(callback.message, Message):
         try:
             await callback.message.edit_reply_markup(reply_markup=markup)
@@ -95,7 +102,7 @@ async def toggle_subscription(
                 raise
     else:
         private = callback.message is None or callback.message.chat.type == "private"
-        await show(callback, bot, screens.greeting(catalog.content, callback_data.on, private=private))
+        await show(callback, bot, screens.greeting(t, catalog.content, callback_data.on, private=private))
     await callback.answer(note)
 
 

@@ -14,17 +14,16 @@ from aiogram.filters import Command, Filter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, TelegramObject, User
-from aiogram.utils.i18n import get_i18n, ngettext
-from aiogram.utils.i18n import gettext as _
 
-from bot.catalog.cards import q
 from bot.core.callbacks import PostCb
 from bot.core.config import Settings
-from bot.core.i18n import LOCALES, current_locale
+from bot.core.html import q
+from bot.core.i18n import LOCALES, PoI18n, Translator
 from bot.core.telegram_rules import TextProblem
 from bot.news.broadcaster import Broadcaster
-from bot.news.items import progress_text, render_item, subscriber_locale, text_issues
+from bot.news.items import render_item, subscriber_locale, text_issues
 from bot.news.keyboards import POST_CANCEL, POST_SEND, post_confirm_keyboard
+from bot.news.progress import progress_text
 from bot.news.repository import NewsDraft, Newsroom
 from bot.store import Store
 
@@ -54,46 +53,46 @@ def today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
-def explain(problem: TextProblem) -> str:
+def explain(t: Translator, problem: TextProblem) -> str:
     """A problem with the admin's text, in the admin's language (the shell keeps `problem.detail`)."""
     if problem.kind == "too_long":
-        return ngettext(
+        return t.ngettext(
             "too long: {length} character, the limit is {limit}",
             "too long: {length} characters, the limit is {limit}",
             problem.length,
         ).format(length=problem.length, limit=problem.limit)
     if problem.kind == "empty":
-        return _("the text is empty")
+        return t._("the text is empty")
     if problem.kind == "title_empty":
-        return _("the title is empty")
+        return t._("the title is empty")
     if problem.kind == "title_too_long":
-        return ngettext(
+        return t.ngettext(
             "the title is longer than {limit} character",
             "the title is longer than {limit} characters",
             problem.limit,
         ).format(limit=problem.limit)
-    return _("the formatting is not valid Telegram HTML")
+    return t._("the formatting is not valid Telegram HTML")
 
 
-def ask_for(next_locale: str) -> str:
+def ask_for(t: Translator, next_locale: str) -> str:
     """What the admin is asked after the preview of the previous language."""
     if next_locale == "en":
-        return _(
+        return t._(
             "☝️ This is how subscribers who read Russian will see it.\n\n"
             "Now send the text in <b>English</b>. /cancel stops."
         )
-    return _(
+    return t._(
         "☝️ This is how subscribers who read English will see it.\n\n"
         "Now send the text in <b>Chinese</b>. /cancel stops."
     )
 
 
-async def start_post(message: Message, state: FSMContext) -> None:
+async def start_post(message: Message, state: FSMContext, t: Translator) -> None:
     await state.clear()
     await state.set_state(PostFlow.ru)
     await state.set_data({"key": uuid.uuid4().hex})
     await message.answer(
-        _(
+        t._(
             "📝 A news item for the subscribers. I will ask for the text in Russian, English and Chinese "
             "and show each exactly as subscribers will see it.\n\n"
             "Send the text in <b>Russian</b> (formatting is kept). /cancel stops at any step."
@@ -101,58 +100,56 @@ async def start_post(message: Message, state: FSMContext) -> None:
     )
 
 
-async def take_text(message: Message, state: FSMContext, store: Store) -> None:
+async def take_text(message: Message, state: FSMContext, store: Store, i18n: PoI18n, t: Translator) -> None:
     locale = STEP_LOCALE[str(await state.get_state())]
     data: dict[str, Any] = await state.get_data()
     texts = {loc: data.get(loc, "") for loc in LOCALES}
     texts[locale] = message.html_text
     draft = NewsDraft(texts=texts)
-    i18n = get_i18n()
-    problems = text_issues(draft, locale, i18n, today())
+    reader = i18n.translator(locale)  # the subscribers who read this language
+    problems = text_issues(reader, draft, today())
     if problems:
         log.info("admin %s text refused: %s", locale, "; ".join(p.detail for p in problems))
-        explained = list(dict.fromkeys(explain(problem) for problem in problems))
+        explained = list(dict.fromkeys(explain(t, problem) for problem in problems))
         await message.answer(
-            _("Telegram would refuse this text ({problems}). Please send it again.").format(
+            t._("Telegram would refuse this text ({problems}). Please send it again.").format(
                 problems=q("; ".join(explained))
             )
         )
         return
-    with i18n.use_locale(locale):
-        preview = render_item(draft, today())
-    await message.answer(preview)
+    await message.answer(render_item(reader, draft, today()))
     await state.update_data({locale: message.html_text})
     await state.set_state(NEXT_STATE[locale])
     if locale in NEXT_LOCALE:
-        await message.answer(ask_for(NEXT_LOCALE[locale]))
+        await message.answer(ask_for(t, NEXT_LOCALE[locale]))
         return
     count = await store.subscriptions.count()
     await message.answer(
-        ngettext(
+        t.ngettext(
             "☝️ This is how subscribers who read Chinese will see it.\n\n"
             "Send this news item to {count} subscriber now?",
             "☝️ This is how subscribers who read Chinese will see it.\n\n"
             "Send this news item to {count} subscribers now?",
             count,
         ).format(count=count),
-        reply_markup=post_confirm_keyboard(),
+        reply_markup=post_confirm_keyboard(t),
     )
 
 
-async def not_text(message: Message) -> None:
-    await message.answer(_("Please send the news item as a text message."))
+async def not_text(message: Message, t: Translator) -> None:
+    await message.answer(t._("Please send the news item as a text message."))
 
 
-async def waiting_for_button(message: Message) -> None:
-    await message.answer(_("Press ✅ Send or ✖️ Cancel under the question above, or send /cancel."))
+async def waiting_for_button(message: Message, t: Translator) -> None:
+    await message.answer(t._("Press ✅ Send or ✖️ Cancel under the question above, or send /cancel."))
 
 
-async def cancel(message: Message, state: FSMContext) -> None:
+async def cancel(message: Message, state: FSMContext, t: Translator) -> None:
     if await state.get_state() is None:
-        await message.answer(_("There is nothing to cancel."))
+        await message.answer(t._("There is nothing to cancel."))
         return
     await state.clear()
-    await message.answer(_("Cancelled. Nothing was posted."))
+    await message.answer(t._("Cancelled. Nothing was posted."))
 
 
 async def post_pressed(
@@ -161,23 +158,24 @@ async def post_pressed(
     state: FSMContext,
     newsroom: Newsroom,
     broadcaster: Broadcaster,
+    t: Translator,
 ) -> None:
     if await state.get_state() != PostFlow.confirm.state:
-        await query.answer(_("This draft is no longer waiting to be sent."), show_alert=True)
+        await query.answer(t._("This draft is no longer waiting to be sent."), show_alert=True)
         return
     message = query.message if isinstance(query.message, Message) else None
     if callback_data.action == POST_CANCEL:
         await state.clear()
         if message is not None:
-            await message.edit_text(_("Cancelled. Nothing was posted."))
+            await message.edit_text(t._("Cancelled. Nothing was posted."))
         await query.answer()
         return
     if callback_data.action != POST_SEND:
-        await query.answer(_("This draft is no longer waiting to be sent."), show_alert=True)
+        await query.answer(t._("This draft is no longer waiting to be sent."), show_alert=True)
         return
     data: dict[str, Any] = await state.get_data()
     draft = NewsDraft(texts={loc: data[loc] for loc in LOCALES})
-    progress = (message.chat.id, message.message_id, current_locale()) if message is not None else None
+    progress = (message.chat.id, message.message_id, t.locale) if message is not None else None
     result = await newsroom.items.post(
         draft,
         actor=f"telegram:{query.from_user.id}",
@@ -187,7 +185,7 @@ async def post_pressed(
     )
     await state.clear()
     if not result.created:
-        await query.answer(_("This news item has already been posted."), show_alert=True)
+        await query.answer(t._("This news item has already been posted."), show_alert=True)
         return
     log.info(
         "news #%d posted by %d, queued for %d subscribers",
@@ -197,12 +195,14 @@ async def post_pressed(
     )
     figures = await newsroom.outbox.progress(result.item_id)
     if message is not None and figures is not None:
-        await message.edit_text(progress_text(figures, await broadcaster.eta(result.item_id)))
+        await message.edit_text(progress_text(t, figures, await broadcaster.eta(result.item_id)))
     broadcaster.wake()  # after our edit, so the broadcaster's later ones win
-    await query.answer(_("Queued. Sending…"))
+    await query.answer(t._("Queued. Sending…"))
 
 
-async def stats(message: Message, store: Store, newsroom: Newsroom, settings: Settings) -> None:
+async def stats(
+    message: Message, store: Store, newsroom: Newsroom, settings: Settings, t: Translator
+) -> None:
     per_locale = dict.fromkeys(LOCALES, 0)
     for group in await newsroom.outbox.subscriber_languages():
         per_locale[subscriber_locale(group.locale, group.language_code, settings.default_locale)] += (
@@ -210,7 +210,7 @@ async def stats(message: Message, store: Store, newsroom: Newsroom, settings: Se
         )
     deliveries = await newsroom.outbox.counts()
     await message.answer(
-        _(
+        t._(
             "📊 <b>Statistics</b>\n"
             "Users: {users}\n"
             "Subscribers: {subscribers} (ru: {ru} · en: {en} · zh: {zh})\n"
@@ -235,21 +235,21 @@ async def stats(message: Message, store: Store, newsroom: Newsroom, settings: Se
 REFUSAL_COMMANDS = ("post", "stats")
 
 
-def refusal_text() -> str:
-    return _("Sorry, only the bot's administrators can do this, in a private chat with the bot.")
+def refusal_text(t: Translator) -> str:
+    return t._("Sorry, only the bot's administrators can do this, in a private chat with the bot.")
 
 
-async def refuse(message: Message) -> None:
-    await message.answer(refusal_text())
+async def refuse(message: Message, t: Translator) -> None:
+    await message.answer(refusal_text(t))
 
 
-async def nothing_to_cancel(message: Message) -> None:
+async def nothing_to_cancel(message: Message, t: Translator) -> None:
     """Everyone may send /cancel (it is in the admin's prompts); only admins have anything to cancel."""
-    await message.answer(_("There is nothing to cancel."))
+    await message.answer(t._("There is nothing to cancel."))
 
 
-async def refuse_callback(query: CallbackQuery) -> None:
-    await query.answer(refusal_text(), show_alert=True)
+async def refuse_callback(query: CallbackQuery, t: Translator) -> None:
+    await query.answer(refusal_text(t), show_alert=True)
 
 
 def create_router() -> Router:

@@ -10,9 +10,9 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandStart
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.deep_linking import create_start_link
-from aiogram.utils.i18n import gettext as _
 
 from bot.core.callbacks import NewsPageCb
+from bot.core.i18n import Translator
 from bot.news.items import render_item
 from bot.news.keyboards import news_page_keyboard
 from bot.news.repository import Newsroom
@@ -21,40 +21,40 @@ from bot.store import Store
 SUBSCRIBE_PAYLOAD = "subscribe"
 
 
-async def subscribe(message: Message, store: Store, bot: Bot) -> None:
+async def subscribe(message: Message, store: Store, bot: Bot, t: Translator) -> None:
     if message.from_user is None:
         return
     if message.chat.type != ChatType.PRIVATE:
         # The bot can only write to people who have opened a private chat with it.
         link = await create_start_link(bot, SUBSCRIBE_PAYLOAD)
         await message.answer(
-            _('To get the news, <a href="{link}">subscribe in a private chat with me</a>.').format(
+            t._('To get the news, <a href="{link}">subscribe in a private chat with me</a>.').format(
                 link=html.escape(link, quote=True)
             )
         )
         return
     if await store.subscriptions.subscribe(message.from_user.id):
-        text = _(
+        text = t._(
             "✅ You are subscribed to news about the initiative. Each news item will come in your "
             "language.\n\nTo stop, send /unsubscribe."
         )
     else:
-        text = _("You are already subscribed to news about the initiative. To stop, send /unsubscribe.")
+        text = t._("You are already subscribed to news about the initiative. To stop, send /unsubscribe.")
     await message.answer(text)
 
 
-async def unsubscribe(message: Message, store: Store) -> None:
+async def unsubscribe(message: Message, store: Store, t: Translator) -> None:
     if message.from_user is None:
         return
     if await store.subscriptions.unsubscribe(message.from_user.id):
-        text = _("You have unsubscribed from news about the initiative. To come back, send /subscribe.")
+        text = t._("You have unsubscribed from news about the initiative. To come back, send /subscribe.")
     else:
-        text = _("You are not subscribed to news about the initiative. To subscribe, send /subscribe.")
+        text = t._("You are not subscribed to news about the initiative. To subscribe, send /subscribe.")
     await message.answer(text)
 
 
 async def news_page(
-    store: Store, newsroom: Newsroom, page: int, user_id: int | None
+    t: Translator, store: Store, newsroom: Newsroom, page: int, user_id: int | None
 ) -> tuple[str, InlineKeyboardMarkup]:
     """One item per page, newest first: every item fits a message on its own."""
     total = await newsroom.items.count()
@@ -62,27 +62,27 @@ async def news_page(
     if item is None:
         subscribed = user_id is not None and await store.subscriptions.is_subscribed(user_id)
         if subscribed:
-            text = _(
+            text = t._(
                 "No news yet. You are subscribed: each news item will come to you as soon as it is posted."
             )
         else:
-            text = _("No news yet. Send /subscribe to get each news item as soon as it is posted.")
-        return text, news_page_keyboard(0, 0, subscribed)
+            text = t._("No news yet. Send /subscribe to get each news item as soon as it is posted.")
+        return text, news_page_keyboard(t, 0, 0, subscribed)
     page = min(max(page, 0), total - 1)
-    text = render_item(item.draft, item.created_at.date(), footer=False)
-    return text, news_page_keyboard(page, total, subscribed=False)
+    text = render_item(t, item.draft, item.created_at.date(), footer=False)
+    return text, news_page_keyboard(t, page, total, subscribed=False)
 
 
-async def news(message: Message, store: Store, newsroom: Newsroom) -> None:
+async def news(message: Message, store: Store, newsroom: Newsroom, t: Translator) -> None:
     user_id = message.from_user.id if message.from_user else None
-    text, markup = await news_page(store, newsroom, 0, user_id)
+    text, markup = await news_page(t, store, newsroom, 0, user_id)
     await message.answer(text, reply_markup=markup)
 
 
 async def news_page_pressed(
-    query: CallbackQuery, callback_data: NewsPageCb, store: Store, newsroom: Newsroom
+    query: CallbackQuery, callback_data: NewsPageCb, store: Store, newsroom: Newsroom, t: Translator
 ) -> None:
-    text, markup = await news_page(store, newsroom, callback_data.page, query.from_user.id)
+    text, markup = await news_page(t, store, newsroom, callback_data.page, query.from_user.id)
     if isinstance(query.message, Message):
         try:
             await query.message.edit_text(text, reply_markup=markup)

@@ -1,0 +1,61 @@
+"""What one `sendMessage` of a broadcast came to, and so what happens to its delivery: a pure function of the
+result, tested without a bot.
+
+A 429 pauses the whole broadcast and the delivery waits (not counted as an attempt); a 403 unsubscribes the
+user and drops the delivery; "chat not found" and the like drop it; any other 400 would be refused again, so
+it fails; 5xx and network errors are tried again with a doubling backoff, then the delivery fails.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramRetryAfter,
+)
+
+# 400s that mean the chat is gone for good.
+DROP_ERRORS = ("chat not found", "peer_id_invalid", "user not found")
+
+
+class Action(enum.Enum):
+    SENT = "sent"
+    PAUSE_ALL = "pause all"  # 429: the broadcast waits `retry_after`, the delivery with it
+    UNSUBSCRIBE = "unsubscribe"  # 403: blocked, deactivated, kicked: drop and unsubscribe
+    DROP = "drop"  # the chat does not exist
+    FAIL = "fail"  # the same request would be refused again
+    RETRY = "retry"  # a passing fault: try again later, or fail after the last attempt
+
+
+@dataclass(frozen=True)
+class Outcome:
+    action: Action
+    error: str | None = None
+    retry_after: float = 0.0
+
+
+SENT = Outcome(Action.SENT)
+
+
+def classify(exc: TelegramAPIError | OSError | TimeoutError) -> Outcome:
+    """The outcome of a send that raised `exc`."""
+    if isinstance(exc, TelegramRetryAfter):
+        return Outcome(Action.PAUSE_ALL, exc.message, exc.retry_after)
+    if isinstance(exc, TelegramForbiddenError):
+        return Outcome(Action.UNSUBSCRIBE, exc.message)
+    if isinstance(exc, TelegramBadRequest):
+        if any(marker in exc.message.lower() for marker in DROP_ERRORS):
+            return Outcome(Action.DROP, exc.message)
+        return Outcome(Action.FAIL, exc.message)
+    return Outcome(Action.RETRY, f"{type(exc).__name__}: {exc}")
+
+
+def retry_delay(attempts: int, max_attempts: int, backoff: float, max_backoff: float) -> float | None:
+    """Seconds before trying again after `attempts` failed attempts; None: give up."""
+    if attempts >= max_attempts:
+        return None
+    return min(backoff * 2.0 ** (attempts - 1), max_backoff)
