@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import itertools
 import json
 import math
@@ -57,6 +58,7 @@ SETTLE = 0.3  # seconds after a burst's last answer before its CPU is read
 LANGUAGES = ("en", "ru", "zh-hans")
 NEW_USERS = 10_000_000  # ids of the burst's new users start here; warm-up users below
 FLOOD_USERS = 300
+PYCACHE = Path(tempfile.gettempdir()) / "roundtable-bench-pycache"
 ANSWER_KEYS = {  # the request that answers an update, and the field naming that update
     "sendmessage": "chat_id",
     "answercallbackquery": "callback_query_id",
@@ -135,8 +137,11 @@ class Lane:
     answered: set[tuple[str, str]] = field(default_factory=set)
     latencies: list[float] = field(default_factory=list)
     last_answer: float = 0.0
+    last_call: float = 0.0
     duplicates: int = 0
     too_many: int = 0
+    error_texts: set[str] = field(default_factory=set)
+    error_replies: int = 0
     calls: Counter[str] = field(default_factory=Counter)
     window: deque[float] = field(default_factory=deque)
 
@@ -192,6 +197,7 @@ def make_server(limit: int) -> Any:
             if method == "getupdates":
                 return await self._poll(lane, params, now)
             lane.calls[method] += 1
+            lane.last_call = now
             if limit and method in LIMITED:
                 window = lane.window
                 while window and now - window[0] >= 1.0:
@@ -208,7 +214,9 @@ def make_server(limit: int) -> Any:
                     return web.json_response(body, status=429)
                 window.append(now)
             key_field = ANSWER_KEYS.get(method)
-            if key_field is not None:
+            if key_field is not None and params.get("text") in lane.error_texts:
+                lane.error_replies += 1  # "Something went wrong": the update failed
+            elif key_field is not None:
                 lane.answer((method, params.get(key_field, "")), now)
             return web.json_response({"ok": True, "result": self._result(method, params)})
 
@@ -235,7 +243,8 @@ def make_server(limit: int) -> Any:
             lane.pending.clear()
             lane.answered.clear()
             lane.latencies = []
-            lane.duplicates = lane.too_many = 0
+            lane.duplicates = lane.too_many = lane.error_replies = 0
+            lane.error_texts = set(data["error_texts"])
             lane.calls.clear()
             lane.queued_at = now
             lane.expected = len(data["updates"])
@@ -256,10 +265,13 @@ def make_server(limit: int) -> Any:
             return web.json_response({"first_poll": lane.first_poll})
 
         async def _outcome(self, request: web.Request) -> web.Response:
-            """Wait until the burst is answered (or the timeout), plus `grace` seconds for late repeats."""
+            """Wait until the burst is answered, or until the bot has made no call for `quiet` seconds (it
+            gave up), plus `grace` seconds for late repeats."""
             lane = self.lane(request.query["token"])
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(lane.done.wait(), float(request.query["timeout"]))
+            quiet = float(request.query["quiet"])
+            while not lane.done.is_set() and time.monotonic() - max(lane.queued_at, lane.last_call) < quiet:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(lane.done.wait(), 0.5)
             await asyncio.sleep(float(request.query.get("grace", 0)))
             return web.json_response(
                 {
@@ -269,6 +281,7 @@ def make_server(limit: int) -> Any:
                     "last_answer": lane.last_answer,
                     "duplicates": lane.duplicates,
                     "too_many": lane.too_many,
+                    "error_replies": lane.error_replies,
                     "calls": dict(lane.calls),
                 }
             )
@@ -382,8 +395,8 @@ def bot_env(api_url: str, token: str, database: Path, pycache: Path) -> dict[str
         DATABASE_PATH=str(database),
         ADMIN_IDS="",
         PYTHONPATH=str(ROOT),
-        # Bytecode of both bots is compiled by a first, unmeasured launch into a cache of this run (the
-        # repo's own .pyc files are not written here), so cold starts compare started, not compiled code.
+        # Both bots' bytecode is compiled by an unmeasured first launch into a cache of this benchmark (the
+        # repo gets no .pyc files), so cold starts compare starting, not compiling.
         PYTHONPYCACHEPREFIX=str(pycache),
     )
     return env
@@ -395,8 +408,9 @@ class Control:
         self.url = url
 
     async def push(self, token: str, updates: list[dict[str, Any]]) -> None:
-        async with self.session.post(f"{self.url}/ctl/push", json={"token": token, "updates": updates}) as r:
-            r.raise_for_status()
+        data = {"token": token, "updates": updates, "error_texts": error_texts()}
+        async with self.session.post(f"{self.url}/ctl/push", json=data) as response:
+            response.raise_for_status()
 
     async def ready(self, token: str, timeout: float) -> float | None:
         params = {"token": token, "timeout": str(timeout)}
@@ -404,11 +418,25 @@ class Control:
             first: float | None = (await response.json())["first_poll"]
             return first
 
-    async def outcome(self, token: str, timeout: float, grace: float = 0.0) -> dict[str, Any]:
-        params = {"token": token, "timeout": str(timeout), "grace": str(grace)}
+    async def outcome(self, token: str, quiet: float = 15.0, grace: float = 0.0) -> dict[str, Any]:
+        params = {"token": token, "quiet": str(quiet), "grace": str(grace)}
         async with self.session.get(f"{self.url}/ctl/result", params=params) as response:
             result: dict[str, Any] = await response.json()
             return result
+
+
+@functools.cache
+def error_texts() -> list[str]:
+    """The bot's "Something went wrong" replies (bot/runtime/errors.py) in every language: such a reply
+    means the update failed, so it does not count as its answer."""
+    from bot.core.i18n import LOCALES, create_i18n
+
+    i18n = create_i18n(ROOT / "locales", "en")
+    texts = (
+        "Something went wrong. Please try again or send /help.",
+        "Something went wrong. Please try again.",
+    )
+    return [i18n.gettext(text, locale=locale) for text in texts for locale in LOCALES]
 
 
 def percentile(samples: list[float], fraction: float) -> float:
@@ -441,7 +469,7 @@ class Runner:
                 sys.executable,
                 *command,
                 cwd=folder,
-                env=bot_env(self.api_url, token, folder / "bot.sqlite3", self.workdir / "pycache"),
+                env=bot_env(self.api_url, token, folder / "bot.sqlite3", PYCACHE),
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=output,
                 stderr=output,
@@ -458,7 +486,7 @@ class Runner:
     ) -> dict[str, Any]:
         before = cpu_seconds(process.pid)
         await self.control.push(token, updates)
-        outcome = await self.control.outcome(token, timeout=max(60.0, len(updates) / 10))
+        outcome = await self.control.outcome(token)
         await asyncio.sleep(SETTLE)
         cpu = cpu_seconds(process.pid) - before
         latencies = outcome["latencies"]
@@ -472,6 +500,7 @@ class Runner:
             "cpu_per_1000": cpu * 1000 / len(updates),
             "too_many": outcome["too_many"],
             "duplicates": outcome["duplicates"],
+            "error_replies": outcome["error_replies"],
         }
 
     async def measure(self, kind: str, count: int) -> dict[str, float]:
@@ -485,7 +514,15 @@ class Runner:
                 result = await self.burst(process, token, updates)
                 if result["answered"] < result["expected"]:
                     print(f"  ! {kind} {name}: {result['answered']} of {result['expected']} answered")
-                for key in ("per_second", "p50", "p99", "cpu_per_1000", "too_many", "duplicates"):
+                for key in (
+                    "per_second",
+                    "p50",
+                    "p99",
+                    "cpu_per_1000",
+                    "too_many",
+                    "duplicates",
+                    "error_replies",
+                ):
                     figures[f"{name}_{key}"] = result[key]
             figures["peak_rss"] = memory_mib(process.pid, "VmHWM")
             return figures
@@ -500,22 +537,26 @@ class Runner:
             await asyncio.sleep(1.5)  # an empty rate window
             updates = [start_update(NEW_USERS + i) for i in range(count)]
             await self.control.push(token, updates)
-            outcome = await self.control.outcome(token, timeout=120, grace=3.0)
+            outcome = await self.control.outcome(token, grace=3.0)
         finally:
             await stop(process)
         answered = len(outcome["latencies"])
         taken = outcome["last_answer"] - outcome["queued_at"] if answered else math.nan
         ideal = count / limit
+        errors = [line for line in log.read_text(errors="replace").splitlines() if " ERROR " in line]
         print(f"flood: {count} /start from different users at once, the server allows {limit}/s")
         print(f"  all answered?     {'yes' if answered == count else 'NO'} ({answered} of {count})")
         print(f"  time taken        {taken:.1f} s vs {count}/{limit} = {ideal:.1f} s ({taken / ideal:.2f}×)")
+        if answered < count:
+            print("                    (until the last answer; the bot then made no call for 15 s)")
         print(f"  answered/s        {answered / taken:.1f} (limit {limit})")
         print(f"  429s received     {outcome['too_many']}")
         print(f"  duplicates        {outcome['duplicates']}")
+        print(f"  'went wrong' sent {outcome['error_replies']}")
         lat = outcome["latencies"]
         print(f"  latency p50/p99   {percentile(lat, 0.5):.2f} / {percentile(lat, 0.99):.2f} s")
         print(f"  calls             {outcome['calls']}")
-        print(f"  bot output        {log} (deleted at exit)")
+        print(f"  errors logged     {len(errors)}{': ' + errors[0][:150] if errors else ''}")
 
 
 async def stop(process: asyncio.subprocess.Process) -> None:
@@ -580,10 +621,11 @@ def report(bot: list[dict[str, float]], bare: list[dict[str, float]]) -> None:
         )
     trouble = {
         key: (sum(b[key] for b in bot), sum(a[key] for a in bare))
-        for key in ("start_too_many", "button_too_many", "inline_too_many", "start_duplicates")
+        for name in ("start", "button", "inline")
+        for key in (f"{name}_too_many", f"{name}_duplicates", f"{name}_error_replies")
     }
     if any(any(pair) for pair in trouble.values()):
-        print(f"429s / duplicates (bot, bare): {trouble}")
+        print(f"429s, duplicates, 'went wrong' replies (bot, bare; all repeats): {trouble}")
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -608,9 +650,10 @@ async def run(args: argparse.Namespace) -> None:
                     f"{args.repeat} repeat(s), bursts of {args.updates} updates, warm-up {WARMUP} of each "
                     f"kind{limit}; {os.cpu_count()} CPUs, Python {sys.version.split()[0]}"
                 )
-                for kind in ("bare", "bot"):  # compiles the bytecode, fills the OS's file cache
-                    process, *_ = await runner.launch(kind)
-                    await stop(process)
+                if not args.quick or not PYCACHE.is_dir():
+                    for kind in ("bare", "bot"):  # compiles the bytecode, fills the OS's file cache
+                        process, *_ = await runner.launch(kind)
+                        await stop(process)
                 bot: list[dict[str, float]] = []
                 bare: list[dict[str, float]] = []
                 for repeat in range(args.repeat):
