@@ -650,7 +650,7 @@ async def run(args: argparse.Namespace) -> None:
                     f"{args.repeat} repeat(s), bursts of {args.updates} updates, warm-up {WARMUP} of each "
                     f"kind{limit}; {os.cpu_count()} CPUs, Python {sys.version.split()[0]}"
                 )
-                if not args.quick or not PYCACHE.is_dir():
+                if not PYCACHE.is_dir():
                     for kind in ("bare", "bot"):  # compiles the bytecode, fills the OS's file cache
                         process, *_ = await runner.launch(kind)
                         await stop(process)
