@@ -1,8 +1,8 @@
 """Per-update speed of the bot as a black box (not a test): `python -m bot` against bare aiogram.
 
-    .venv/bin/python bench/updates.py            # 3 repeats of 2,000 updates a burst (about 3-4 minutes)
-    .venv/bin/python bench/updates.py --quick    # 1 repeat of 500 (about 1 minute)
-    .venv/bin/python bench/updates.py --flood    # 300 /start at once against a server allowing 30/s
+    .venv/bin/python bench/updates.py  # 3 repeats, bursts of 2,000 (5-7 minutes on a busy 2-core VM)
+    .venv/bin/python bench/updates.py --quick  # 1 repeat, bursts of 500 (about 1.5 minutes there)
+    .venv/bin/python bench/updates.py --flood  # 300 /start at once against a server allowing 30/s
 
 A local Bot-API-compatible server (tests/bot_api_server.py, extended here: per-token update queues served by
 long-polling `getUpdates`, answers recorded with their arrival time, optionally Telegram's flood limit) runs
