@@ -519,7 +519,11 @@ class SearchIndex:
         query_words = [w[:MAX_WORD_CHARS] for w in words(query[:MAX_QUERY_CHARS])][:MAX_QUERY_WORDS]
         if not query_words:
             return []
-        sounds = [sound(w) or w for w in query_words]  # each word's skeleton, for exact names and typos
+        # Each word's skeleton, for exact names and typos; no pinyin in a query longer than any name.
+        if len(query_words) <= _PERMUTED_WORDS:
+            sounds = [sound(w) or w for w in query_words]
+        else:
+            sounds = [w if _IS_HAN.match(w) else sound(w) or w for w in query_words]
         exact = self._exact.get("".join(query_words), 0) | self._exact.get("".join(sounds), 0)
         exact &= mask
         found = self._match_words(query_words, sounds, mask)
@@ -529,7 +533,7 @@ class SearchIndex:
         if not fields:
             if exact:
                 return [(Tier.EXACT_NAME, exact)]
-            if not loose and partly:  # `kin pea`, `moin ul huq`: one name with typos, read as a whole
+            if not loose and partly and not _IS_HAN.search(query):  # `kin pea`, `moin ul huq`: one name
                 joined = "".join(sounds)
                 if JOINED_FUZZY[0] <= len(joined) <= JOINED_FUZZY[1]:
                     loose = self._typo_bits_for(joined) & mask
@@ -575,8 +579,8 @@ class SearchIndex:
         vocabulary = self._names if lone_letter else self._fields
         name_words = self._name_words
         for word, skel in zip(query_words, sounds, strict=True):
-            stop = word in STOP_WORDS
-            if stop and several:  # `of`, `и` among other words: only as a word of a name
+            no_typo = word in STOP_WORDS  # nor, below, a Chinese word
+            if no_typo and several:  # `of`, `и` among other words: only as a word of a name
                 bits = (name_words.get(word, 0) | name_words.get(skel, 0)) & mask
                 if not bits:
                     continue
@@ -586,8 +590,10 @@ class SearchIndex:
                 if name_word:
                     name_word &= name_words.get(word, 0) | name_words.get(skel, 0)
                 if _IS_HAN.match(word):
-                    # Two characters or more match names by their pinyin too (`安风` → `anfeng`).
-                    pinyin = (skel,) if len(word) >= 2 else ()
+                    # Two characters or more match names by their pinyin too (`安风` → `anfeng`), but a
+                    # Chinese word is never a typo: a wrong character changes several letters of pinyin.
+                    no_typo = True
+                    pinyin = (skel,) if len(word) >= 2 and skel != word else ()
                     forms.append(((word,), pinyin))
                     bits = vocabulary.prefix(word)
                     for variant in pinyin:
@@ -604,7 +610,7 @@ class SearchIndex:
                 partly = True
             else:  # a word that matches nothing as typed is taken as a typo; the others stay as typed
                 fields = 0
-                loose = 0 if stop else loose & self._typo_bits_for(skel)
+                loose = 0 if no_typo else loose & self._typo_bits_for(skel)
             if not loose:
                 break
             fields &= bits
