@@ -175,6 +175,14 @@ def _char_pinyin(word: str) -> str:
     return skeleton("".join(_reading(char) for char in word))
 
 
+def _query_sound(word: str, long: bool) -> str:
+    """A query word's skeleton, never empty; in a query of more words than a name has, a Chinese word's
+    pinyin is not worth its cost."""
+    if long and _IS_HAN.match(word):
+        return word
+    return sound(word) or word
+
+
 @functools.lru_cache(maxsize=4096)  # bounded: the words people type repeat, keystroke after keystroke
 def sound(word: str) -> str:
     """A folded query word's skeleton; a Chinese run's is its toneless pinyin (`安风全` → `anfengquan`)."""
@@ -519,14 +527,12 @@ class SearchIndex:
         query_words = [w[:MAX_WORD_CHARS] for w in words(query[:MAX_QUERY_CHARS])][:MAX_QUERY_WORDS]
         if not query_words:
             return []
-        # Each word's skeleton, for exact names and typos; no pinyin in a query longer than any name.
-        if len(query_words) <= _PERMUTED_WORDS:
-            sounds = [sound(w) or w for w in query_words]
-        else:
-            sounds = [w if _IS_HAN.match(w) else sound(w) or w for w in query_words]
-        exact = self._exact.get("".join(query_words), 0) | self._exact.get("".join(sounds), 0)
-        exact &= mask
+        sounds: list[str] = []  # each word's skeleton, for exact names and typos, as far as the words went
         found = self._match_words(query_words, sounds, mask)
+        exact = self._exact.get("".join(query_words), 0)
+        if len(sounds) == len(query_words):
+            exact |= self._exact.get("".join(sounds), 0)
+        exact &= mask
         if found is None:
             return []
         forms, name_word, fields, loose, partly = found
@@ -534,7 +540,8 @@ class SearchIndex:
             if exact:
                 return [(Tier.EXACT_NAME, exact)]
             if not loose and partly and not _IS_HAN.search(query):  # `kin pea`, `moin ul huq`: one name
-                joined = "".join(sounds)
+                rest = [_query_sound(w, False) for w in query_words[len(sounds) :]]
+                joined = "".join(sounds + rest)
                 if JOINED_FUZZY[0] <= len(joined) <= JOINED_FUZZY[1]:
                     loose = self._typo_bits_for(joined) & mask
             return [(Tier.FUZZY, loose)] if loose else []
@@ -569,7 +576,7 @@ class SearchIndex:
     def _match_words(self, query_words: list[str], sounds: list[str], mask: int) -> _Found | None:
         """Each counted word's prefix forms, and the documents where every counted word is a whole word of a
         name (`name_word`), matches as typed (`fields`), as typed or as a typo (`loose`); whether some word
-        matched as typed (`partly`)."""
+        matched as typed (`partly`). `sounds` gets each word's skeleton until the first word nothing holds."""
         several = len(query_words) > 1
         forms: list[_Forms] = []
         name_word = fields = loose = mask
@@ -578,7 +585,10 @@ class SearchIndex:
         lone_letter = not several and len(query_words[0]) == 1 and not _IS_HAN.match(query_words[0])
         vocabulary = self._names if lone_letter else self._fields
         name_words = self._name_words
-        for word, skel in zip(query_words, sounds, strict=True):
+        long = len(query_words) > _PERMUTED_WORDS  # longer than any name: no pinyin
+        for word in query_words:
+            skel = _query_sound(word, long)
+            sounds.append(skel)
             no_typo = word in STOP_WORDS  # nor, below, a Chinese word
             if no_typo and several:  # `of`, `и` among other words: only as a word of a name
                 bits = (name_words.get(word, 0) | name_words.get(skel, 0)) & mask
