@@ -8,12 +8,16 @@ Folding: casefold, NFKD without combining marks (so diacritics, ё/е and й/и 
 and direction marks dropped, punctuation and spacing ignored. Every word also gets a Latin "sound
 skeleton": anyascii for Cyrillic and other scripts, pypinyin for Chinese, then a few equivalences that
 transliterations disagree on (ph/f, kh/h, w/v, y/i, doubled letters), so `Moin`, `Мойн` and `Моин`,
-`Феа` and `Phea`-ish `Fea`, `安丰全` and `anfengquan` meet. Ranking: exact name > name prefix > any other
-field (organisation, country, role; prefix, any word order) > one or two typos (rapidfuzz OSA distance on
-the skeletons, candidates from a SymSpell-style deletion index), tried only for words that match nothing
-as typed. Ties keep programme order. Key-mashing finds nobody: a skeleton stands in for a word as a prefix
-only when it keeps two letters and the word repeats no letter three times (`zzzzzz` is not the prefix
-`z`), and a query of one lone letter matches the starts of names only, not every `и` or `её` in a role.
+`Феа` and `Phea`-ish `Fea`, `安丰全` and `anfengquan` meet; a Chinese query is compared by its toneless
+pinyin too, so homophones (`安风全`) find the name. Ranking: exact name > every word a whole word of the name
+> name prefix > the participant's country (in any language) > any other field (organisation, role; prefix,
+any word order) > one or two typos (rapidfuzz OSA distance on the skeletons, candidates from a SymSpell-style
+deletion index), tried only for words that match nothing as typed; a three-letter word forgives one typo
+after its first letter, and a query of several words that fails word by word is tried as one name
+(`kin pea`). Ties keep programme order. Stop-words (`and`, `of`, `и`) are not indexed outside names, and
+among other words count only as words of a name. Key-mashing finds nobody: a skeleton stands in for a word
+as a prefix only when it keeps two letters and the word repeats no letter three times (`zzzzzz` is not the
+prefix `z`), and a query of one lone letter matches the starts of names only, not every `и` or `её` in a role.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from enum import IntEnum
 
 from anyascii import anyascii
 from pypinyin import lazy_pinyin
+from pypinyin.constants import PINYIN_DICT
 from rapidfuzz.distance import OSA
 
 from bot.catalog.content import Content, Person
@@ -37,7 +42,9 @@ from bot.catalog.content import Content, Person
 MAX_QUERY_CHARS = 256  # Telegram's limit for an inline query; longer chat text is cut here
 MAX_QUERY_WORDS = 8  # no name or organisation needs more; bounds the work for any input
 MAX_WORD_CHARS = 32
-FUZZY_MIN, FUZZY_MAX = 4, 16  # shorter words are too ambiguous for typos, longer ones are not names
+FUZZY_MIN, FUZZY_MAX = 3, 16  # shorter words are too ambiguous for typos, longer ones are not names
+JOINED_FUZZY = 5, 12  # letters of a whole query read as one name with typos (`kin pea` → `kinpea`)
+PINYIN_MAX_CHARS = 6  # a longer Chinese run in a query is a phrase (a role, an organisation), not a name
 CROWDED_PREFIX = 16  # prefixes shared by more words than this get their union precomputed
 _PERMUTED_WORDS = 4  # names up to this many words match in any word order
 _WINDOW = 2048
@@ -69,16 +76,26 @@ _SOUNDS = {
 _SOUND = re.compile("|".join(sorted(_SOUNDS, key=len, reverse=True)))
 _DOUBLE = re.compile(r"(.)\1+")
 _RUN = re.compile(r"(.)\1\1")  # three of one letter: key-mashing, not a spelling
+# Words that say nothing about a person. They are not indexed outside names (so `an` does not find every
+# role with `and`), and in a query of several words they count only where they equal a word of a name.
+_STOP_WORDS = (
+    "a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "its", "of", "on", "or", "the", "to",
+    "with",
+    "а", "в", "во", "да", "для", "до", "за", "и", "из", "или", "к", "ко", "на", "о", "об", "от", "по", "при",
+    "с", "со", "у", "её", "его", "их",
+)  # fmt: skip
 
 
 class Tier(IntEnum):
     """How a result matched; lower is better."""
 
     LISTED = 0  # the empty query lists everyone
-    EXACT_NAME = 1
-    NAME_PREFIX = 2
-    FIELD = 3
-    FUZZY = 4
+    EXACT_NAME = 1  # the whole name, in any script, word order and spacing
+    NAME_WORD = 2  # every word of the query is a whole word of the name (`kin`, `Мойн`, `栗`)
+    NAME_PREFIX = 3
+    COUNTRY = 4  # the participant's country: `China` finds the Chinese before the ambassador to China
+    FIELD = 5  # organisation, role, a document's title
+    FUZZY = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +113,9 @@ def fold(text: str) -> str:
     if text.isascii():
         return text
     return _IGNORABLE.sub("", unicodedata.normalize("NFKD", text)).casefold()
+
+
+STOP_WORDS = frozenset(fold(w) for w in _STOP_WORDS)  # folded, as query words are (её → ее)
 
 
 def words(text: str) -> list[str]:
@@ -140,6 +160,37 @@ def _pinyin(word: str) -> list[str]:
     return [skeleton(s) for s in (_NOT_LATIN.sub("", p.lower()) for p in lazy_pinyin(word)) if s]
 
 
+@functools.lru_cache(maxsize=4096)
+def _reading(char: str) -> str:
+    """The first toneless reading of one Chinese character (`丰` → `feng`); the character if it has none."""
+    readings = PINYIN_DICT.get(ord(char))
+    if readings is None:
+        return char
+    return _NOT_LATIN.sub("", fold(readings.split(",", 1)[0]))
+
+
+def _char_pinyin(word: str) -> str:
+    """A Chinese run read character by character: a dictionary lookup each, ~100 times faster than
+    `lazy_pinyin`'s phrase analysis, so a query never waits for it (names get both readings)."""
+    return skeleton("".join(_reading(char) for char in word))
+
+
+def _query_sound(word: str, long: bool) -> str:
+    """A query word's skeleton, never empty; in a query of more words than a name has, a Chinese word's
+    pinyin is not worth its cost."""
+    if long and _IS_HAN.match(word):
+        return word
+    return sound(word) or word
+
+
+@functools.lru_cache(maxsize=4096)  # bounded: the words people type repeat, keystroke after keystroke
+def sound(word: str) -> str:
+    """A folded query word's skeleton; a Chinese run's is its toneless pinyin (`安风全` → `anfengquan`)."""
+    if _IS_HAN.match(word):
+        return _char_pinyin(word) if len(word) <= PINYIN_MAX_CHARS else word
+    return latin(word)
+
+
 @dataclass(frozen=True, slots=True)
 class _Keys:
     """The index keys of one text: `words` for prefix lookups, `wholes` for exact names, `fuzzy` skeletons."""
@@ -148,32 +199,47 @@ class _Keys:
     inner: frozenset[str]  # substrings of Chinese runs (as Chinese and as pinyin), for non-name lookups
     wholes: frozenset[str]
     fuzzy: frozenset[str]
+    name_words: frozenset[str]  # each word of a name, as written and as sound; a Chinese name's parts
 
 
 def _analyse(text: str, *, name: bool) -> _Keys:
     folded = words(text)
+    if not name:
+        folded = [w for w in folded if w not in STOP_WORDS]
     native: list[str] = []  # the words as written (folded)
     latins: list[str] = []  # their skeletons; a Chinese run gives its pinyin
     prefixes: set[str] = set()
     inner: set[str] = set()
     fuzzy: set[str] = set()
+    name_words: set[str] = set()
+    wholes: set[str] = set()
     for word in folded:
         native.append(word)
         if _IS_HAN.match(word):
             syllables = _pinyin(word)
             joined = "".join(syllables)
             latins.append(joined)
-            prefixes.update((word, joined, skeleton(joined)))
+            by_char = _char_pinyin(word)  # how a query reads it, if a character has several readings
+            prefixes.update((word, joined, skeleton(joined), by_char))
+            if name:
+                name_words.add(by_char)
+                if len(folded) == 1:
+                    wholes.add(by_char)
             inner.update(word[i:] for i in range(1, min(len(word), MAX_WORD_CHARS)))
-            if name and 2 <= len(syllables) <= 4:  # a Chinese name: its given name alone (`fengquan`)
-                prefixes.add("".join(syllables[1:]))
+            # A Chinese name in one run: its given name alone (`fengquan`), surname and given name as words.
+            # Not a transliteration in several runs (阿尔玛斯·丘金): 阿 is not a surname there.
+            if name and len(folded) == 1 and 2 <= len(syllables) <= 4:
+                given = "".join(syllables[1:])
+                prefixes.add(given)
                 fuzzy.add(joined)
+                name_words.update((word[:1], word[1:], syllables[0], given, skeleton(given)))
+            name_words.update((word, joined, skeleton(joined)))
         else:
             skel = latin(word)
             latins.append(skel)
             prefixes.update((word, skel))
             fuzzy.add(skel)
-    wholes: set[str] = set()
+            name_words.update((word, skel))
     for seq in (native, latins):
         if not seq:
             continue
@@ -193,6 +259,7 @@ def _analyse(text: str, *, name: bool) -> _Keys:
         inner=frozenset(inner - prefixes),
         wholes=frozenset(wholes) if name else frozenset(),
         fuzzy=frozenset(w for w in fuzzy if FUZZY_MIN <= len(w) <= FUZZY_MAX),
+        name_words=frozenset(name_words - {""}) if name else frozenset(),
     )
 
 
@@ -295,6 +362,13 @@ def _typo_candidate(word: str) -> bool:
     return FUZZY_MIN <= len(word) <= FUZZY_MAX and not _IS_HAN.match(word)
 
 
+def _near(word: str, other: str, budget: int) -> bool:
+    """Within `budget` typos; a word of three letters must keep its first (`kim` → `kin`, not `pin`)."""
+    if len(word) <= 3 and word[:1] != other[:1]:
+        return False
+    return OSA.distance(word, other, score_cutoff=budget) <= budget
+
+
 def _indices(bits: int, limit: int | None) -> list[int]:
     """Positions of the set bits, lowest first, at most `limit` of them.
 
@@ -331,6 +405,37 @@ def _indices(bits: int, limit: int | None) -> list[int]:
     return out
 
 
+_Forms = tuple[tuple[str, ...], tuple[str, ...]]  # a query word as typed (and its skeleton); its pinyin
+_Found = tuple[list[_Forms], int, int, int, bool]
+
+
+class _Postings:
+    """Index key → documents holding it, per kind of key, collected while an index is built."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, bool], _Keys] = {}
+        self.exact: defaultdict[str, list[int]] = defaultdict(list)
+        self.name_words: defaultdict[str, list[int]] = defaultdict(list)
+        self.names: defaultdict[str, list[int]] = defaultdict(list)
+        self.countries: defaultdict[str, list[int]] = defaultdict(list)
+        self.fields: defaultdict[str, list[int]] = defaultdict(list)
+        self.typos: defaultdict[str, list[int]] = defaultdict(list)
+
+    def add(self, doc: int, text: str, *, name: bool = False, country: bool = False) -> None:
+        analysed = self._cache.get((text, name))
+        if analysed is None:  # texts repeat across people (countries, organisations): analyse each once
+            analysed = self._cache[text, name] = _analyse(text, name=name)
+        _add(self.fields, analysed.words, doc)
+        _add(self.fields, analysed.inner, doc)
+        _add(self.typos, analysed.fuzzy, doc)
+        if country:
+            _add(self.countries, analysed.words, doc)
+        if name:
+            _add(self.names, analysed.words, doc)
+            _add(self.exact, analysed.wholes, doc)
+            _add(self.name_words, analysed.name_words, doc)
+
+
 class SearchIndex:
     """The search over one content snapshot: the people in programme order, the roundtable, the initiative.
 
@@ -350,45 +455,43 @@ class SearchIndex:
         self._people_mask = (1 << count) - 1
         self._listed = (self._docs[count], *self._docs[:count], self._docs[count + 1])
 
-        cache: dict[tuple[str, bool], _Keys] = {}
-
-        def keys(text: str, *, name: bool = False) -> _Keys:
-            found = cache.get((text, name))
-            if found is None:
-                found = cache[text, name] = _analyse(text, name=name)
-            return found
-
-        exact: defaultdict[str, list[int]] = defaultdict(list)
-        names: defaultdict[str, list[int]] = defaultdict(list)
-        fields: defaultdict[str, list[int]] = defaultdict(list)
-        typos: defaultdict[str, list[int]] = defaultdict(list)
-
-        def add(doc: int, analysed: _Keys, *, name: bool) -> None:
-            _add(fields, analysed.words, doc)
-            _add(fields, analysed.inner, doc)
-            _add(typos, analysed.fuzzy, doc)
-            if name:
-                _add(names, analysed.words, doc)
-                _add(exact, analysed.wholes, doc)
-
+        postings = _Postings()
         for doc, person in enumerate(self.people):
             for text in (*person.name.values(), person.native, *person.aliases):
-                add(doc, keys(text, name=True), name=True)
-            other = [*person.role.values(), *content.countries[person.country].name.values()]
+                postings.add(doc, text, name=True)
+            for text in content.countries[person.country].name.values():
+                postings.add(doc, text, country=True)
+            other = list(person.role.values())
             if person.organisation:
                 org = content.organisations[person.organisation]
                 other += [*org.name.values(), *(org.short.values() if org.short else ()), *org.aliases]
             for text in other:
-                add(doc, keys(text), name=False)
+                postings.add(doc, text)
         for text in content.event.title.values():
-            add(count, keys(text), name=False)
-        for text in content.initiative.title.values():
-            add(count + 1, keys(text), name=False)
+            postings.add(count, text)
+        initiative = content.initiative
+        for text in initiative.title.values():
+            postings.add(count + 1, text)
+        for signatory in initiative.named_signatories:
+            if signatory.person is None:  # the others are found as themselves, their card says they signed
+                for text in signatory.name.values():
+                    postings.add(count + 1, text, name=True)
+                for text in signatory.role.values():
+                    postings.add(count + 1, text)
+        self._build(postings)
 
-        self._exact = _postings_to_bits(exact)
-        self._names = _Vocabulary(names)
-        self._fields = _Vocabulary(fields)
-        typo_bits = _postings_to_bits(typos)
+    def _build(self, postings: _Postings) -> None:
+        self._exact = _postings_to_bits(postings.exact)
+        self._name_words = _postings_to_bits(postings.name_words)
+        self._names = _Vocabulary(postings.names)
+        # Few words (country names): every prefix of each is a key, one lookup per query word.
+        self._countries: dict[str, int] = defaultdict(int)
+        for key, bits in _postings_to_bits(postings.countries).items():
+            for end in range(1, len(key) + 1):
+                self._countries[key[:end]] |= bits
+        self._countries = dict(self._countries)
+        self._fields = _Vocabulary(postings.fields)
+        typo_bits = _postings_to_bits(postings.typos)
         self._typo_words = list(typo_bits)
         self._typo_bits = [typo_bits[w] for w in self._typo_words]
         deletions: defaultdict[str, list[int]] = defaultdict(list)
@@ -422,49 +525,108 @@ class SearchIndex:
     # -- matching ------------------------------------------------------------------------------------------
     def _tiers(self, query: str, mask: int) -> list[tuple[Tier, int]]:
         query_words = [w[:MAX_WORD_CHARS] for w in words(query[:MAX_QUERY_CHARS])][:MAX_QUERY_WORDS]
-        forms: list[tuple[str, ...]] = []  # what each word prefix-matches: as typed, and maybe its skeleton
-        sounds: list[str] = []  # each word's skeleton, for exact names and typos
-        fields = mask  # documents where every word matches as typed
-        loose = mask  # documents where every word matches, as typed or as a typo
+        if not query_words:
+            return []
+        sounds: list[str] = []  # each word's skeleton, for exact names and typos, as far as the words went
+        found = self._match_words(query_words, sounds, mask)
+        exact = self._exact.get("".join(query_words), 0)
+        if len(sounds) == len(query_words):
+            exact |= self._exact.get("".join(sounds), 0)
+        exact &= mask
+        if found is None:
+            return []
+        forms, name_word, fields, loose, partly = found
+        if not fields:
+            if exact:
+                return [(Tier.EXACT_NAME, exact)]
+            if not loose and partly and not _IS_HAN.search(query):  # `kin pea`, `moin ul huq`: one name
+                rest = [_query_sound(w, False) for w in query_words[len(sounds) :]]
+                joined = "".join(sounds + rest)
+                if JOINED_FUZZY[0] <= len(joined) <= JOINED_FUZZY[1]:
+                    loose = self._typo_bits_for(joined) & mask
+            return [(Tier.FUZZY, loose)] if loose else []
+        name_word &= fields & ~exact
+        names = fields & ~(exact | name_word)
+        for typed, pinyin in forms:
+            hit = 0
+            for variant in (*typed, *pinyin):
+                hit |= self._names.prefix(variant)
+            names &= hit
+            if not names:
+                break
+        fields &= ~(exact | name_word | names)
+        country = fields
+        for typed, _pinyin in forms:
+            hit = 0
+            for variant in typed:
+                hit |= self._countries.get(variant, 0)
+            country &= hit
+            if not country:
+                break
+        fields &= ~country
+        tiers = [
+            (Tier.EXACT_NAME, exact),
+            (Tier.NAME_WORD, name_word),
+            (Tier.NAME_PREFIX, names),
+            (Tier.COUNTRY, country),
+            (Tier.FIELD, fields),
+        ]
+        return [(tier, bits) for tier, bits in tiers if bits]
+
+    def _match_words(self, query_words: list[str], sounds: list[str], mask: int) -> _Found | None:
+        """Each counted word's prefix forms, and the documents where every counted word is a whole word of a
+        name (`name_word`), matches as typed (`fields`), as typed or as a typo (`loose`); whether some word
+        matched as typed (`partly`). `sounds` gets each word's skeleton until the first word nothing holds."""
+        several = len(query_words) > 1
+        forms: list[_Forms] = []
+        name_word = fields = loose = mask
+        partly = False
         # A lone letter is the start of a name; in other fields it would hit every `и`, `a`, `её`.
-        lone_letter = len(query_words) == 1 and len(query_words[0]) == 1 and not _IS_HAN.match(query_words[0])
+        lone_letter = not several and len(query_words[0]) == 1 and not _IS_HAN.match(query_words[0])
         vocabulary = self._names if lone_letter else self._fields
+        name_words = self._name_words
+        long = len(query_words) > _PERMUTED_WORDS  # longer than any name: no pinyin
         for word in query_words:
-            skel = "" if _IS_HAN.match(word) else latin(word)
-            sounds.append(skel or word)
-            form: tuple[str, ...] = (word, skel) if skel != word and _sound_prefix(word, skel) else (word,)
-            forms.append(form)
-            bits = 0
-            for variant in form:
-                bits |= vocabulary.prefix(variant)
-            bits &= mask
+            skel = _query_sound(word, long)
+            sounds.append(skel)
+            no_typo = word in STOP_WORDS  # nor, below, a Chinese word
+            if no_typo and several:  # `of`, `и` among other words: only as a word of a name
+                bits = (name_words.get(word, 0) | name_words.get(skel, 0)) & mask
+                if not bits:
+                    continue
+                forms.append(((word,), ()))
+                name_word &= bits
+            else:
+                if name_word:
+                    name_word &= name_words.get(word, 0) | name_words.get(skel, 0)
+                if _IS_HAN.match(word):
+                    # Two characters or more match names by their pinyin too (`安风` → `anfeng`), but a
+                    # Chinese word is never a typo: a wrong character changes several letters of pinyin.
+                    no_typo = True
+                    pinyin = (skel,) if len(word) >= 2 and skel != word else ()
+                    forms.append(((word,), pinyin))
+                    bits = vocabulary.prefix(word)
+                    for variant in pinyin:
+                        bits |= self._names.prefix(variant)
+                else:
+                    typed = (word, skel) if skel != word and _sound_prefix(word, skel) else (word,)
+                    forms.append((typed, ()))
+                    bits = 0
+                    for variant in typed:
+                        bits |= vocabulary.prefix(variant)
+                bits &= mask
             if bits:
                 loose &= bits
+                partly = True
             else:  # a word that matches nothing as typed is taken as a typo; the others stay as typed
                 fields = 0
-                loose &= self._typo_bits_for(sounds[-1])
+                loose = 0 if no_typo else loose & self._typo_bits_for(skel)
             if not loose:
                 break
             fields &= bits
         if not forms:
-            return []
-        fields &= loose  # empty when the loop stopped early on a word that matches nothing at all
-        exact = self._exact.get("".join(query_words), 0) | self._exact.get("".join(sounds), 0)
-        exact &= mask
-        if not fields:
-            return [(Tier.EXACT_NAME, exact)] if exact else ([(Tier.FUZZY, loose)] if loose else [])
-        names = fields
-        for form in forms:
-            bits = 0
-            for variant in form:
-                bits |= self._names.prefix(variant)
-            names &= bits
-            if not names:
-                break
-        names &= ~exact
-        fields &= ~(exact | names)
-        tiers = [(Tier.EXACT_NAME, exact), (Tier.NAME_PREFIX, names), (Tier.FIELD, fields)]
-        return [(tier, bits) for tier, bits in tiers if bits]
+            return None
+        return forms, name_word, fields & loose, loose, partly
 
     def _typo_bits_for(self, word: str) -> int:
         """Documents with a word one typo away (two for words of eight letters or more)."""
@@ -478,6 +640,50 @@ class SearchIndex:
                 if i in seen:
                     continue
                 seen.add(i)
-                if OSA.distance(word, self._typo_words[i], score_cutoff=budget) <= budget:
+                if _near(word, self._typo_words[i], budget):
                     bits |= self._typo_bits[i]
         return bits
+
+
+SPEAKERS_KEY = "speakers"
+NEWS_KEY = "news"
+_QUESTION_WORDS = frozenset((
+    "what", "when", "where", "who", "whom", "which", "how", "why", "is", "was", "are", "were", "did", "does",
+    "do", "can", "что", "когда", "где", "кто", "какой", "какая", "какие", "какое", "как", "почему", "сколько",
+    "зачем", "ли",
+))  # fmt: skip
+_QUESTION_HAN = ("什么", "何时", "哪", "谁", "几", "多少", "吗", "怎么", "是否", "呢")
+# Word beginnings (folded) and Chinese words that say which screen answers a question; the first topic wins.
+_TOPICS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (INITIATIVE_KEY, ("initiative", "sign", "declaration", "инициатив", "подпис", "倡议", "签署", "签名")),
+    (NEWS_KEY, ("news", "subscri", "новост", "рассылк", "新闻", "订阅")),
+    (SPEAKERS_KEY, ("who", "speaker", "participant", "guest", "chair", "moderator", "кто", "спикер",
+                    "участник", "участвов", "гост", "председател", "ведущ",
+                    "谁", "嘉宾", "发言", "主持", "参会")),
+    (ABOUT_KEY, ("when", "date", "day", "where", "online", "format", "organi", "theme", "topic", "purpose",
+                 "outcome", "когда", "дата", "числ", "где", "формат", "онлайн", "организ", "тема", "цель",
+                 "итог", "何时", "时间", "日期", "哪天", "线上", "形式", "主办", "主题", "目的", "成果")),
+)  # fmt: skip
+
+
+def question_topic(text: str) -> str | None:
+    """The screen that answers `text` when it is a question (`what is the date?` → `about`), else None.
+
+    For the chat's "nobody matches" path: a question is never a name, so it gets a pointer instead.
+    A question about nothing we know of points to the roundtable's card.
+    """
+    text = text[:MAX_QUERY_CHARS]
+    folded = words(text)
+    if not folded:
+        return None
+    asked = text.rstrip().endswith(("?", "？")) or folded[0] in _QUESTION_WORDS
+    asked = asked or any(mark in text for mark in _QUESTION_HAN)
+    if not asked:
+        return None
+    for key, stems in _TOPICS:
+        for stem in stems:
+            if _IS_HAN.match(stem) and stem in text:
+                return key
+            if any(word.startswith(stem) for word in folded):
+                return key
+    return ABOUT_KEY

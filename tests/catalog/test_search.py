@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.catalog.content import Content, build_content, load_content, read_documents
-from bot.catalog.search import SearchIndex, Tier, fold, words
+from bot.catalog.search import SearchIndex, Tier, fold, question_topic, words
 from tests.conftest import ROOT
 
 
@@ -49,7 +49,7 @@ RULES: dict[str, list[tuple[str, str, Tier]]] = {
     ],
     "diacritics and ё": [
         ("EÜAŞ", "yahaya-berakhtali", Tier.FIELD),
-        ("Бёрахтали", "yahaya-berakhtali", Tier.NAME_PREFIX),
+        ("Бёрахтали", "yahaya-berakhtali", Tier.NAME_WORD),
         ("Ｋｉｎ　Ｐｈｅａ", "kin-phea", Tier.EXACT_NAME),  # full-width, as Chinese keyboards type it
     ],
     "name prefix": [
@@ -59,8 +59,8 @@ RULES: dict[str, list[tuple[str, str, Tier]]] = {
         ("moin ul h", "moin-ul-haque", Tier.NAME_PREFIX),
     ],
     "typos": [
-        ("wibovo", "hartanto-wibowo", Tier.NAME_PREFIX),  # w/v is a transliteration, not a typo
-        ("berahtali", "yahaya-berakhtali", Tier.NAME_PREFIX),  # kh/h likewise
+        ("wibovo", "hartanto-wibowo", Tier.NAME_WORD),  # w/v is a transliteration, not a typo
+        ("berahtali", "yahaya-berakhtali", Tier.NAME_WORD),  # kh/h likewise
         ("hartnto", "hartanto-wibowo", Tier.FUZZY),
         ("wibowp", "hartanto-wibowo", Tier.FUZZY),
         ("berakhtlai", "yahaya-berakhtali", Tier.FUZZY),
@@ -69,19 +69,19 @@ RULES: dict[str, list[tuple[str, str, Tier]]] = {
         ("anfenquan", "an-fengquan", Tier.FUZZY),
     ],
     "transliteration": [
-        ("Moin", "moin-ul-haque", Tier.NAME_PREFIX),
-        ("Мойн", "moin-ul-haque", Tier.NAME_PREFIX),
-        ("Моин", "moin-ul-haque", Tier.NAME_PREFIX),
-        ("Moyn", "moin-ul-haque", Tier.NAME_PREFIX),
-        ("Phea", "kin-phea", Tier.NAME_PREFIX),
-        ("Феа", "kin-phea", Tier.NAME_PREFIX),
-        ("Fea", "kin-phea", Tier.NAME_PREFIX),
-        ("Вибово", "hartanto-wibowo", Tier.NAME_PREFIX),
-        ("Yakhayya", "yahaya-berakhtali", Tier.NAME_PREFIX),
+        ("Moin", "moin-ul-haque", Tier.NAME_WORD),
+        ("Мойн", "moin-ul-haque", Tier.NAME_WORD),
+        ("Моин", "moin-ul-haque", Tier.NAME_WORD),
+        ("Moyn", "moin-ul-haque", Tier.NAME_WORD),
+        ("Phea", "kin-phea", Tier.NAME_WORD),
+        ("Феа", "kin-phea", Tier.NAME_WORD),
+        ("Fea", "kin-phea", Tier.NAME_WORD),
+        ("Вибово", "hartanto-wibowo", Tier.NAME_WORD),
+        ("Yakhayya", "yahaya-berakhtali", Tier.NAME_WORD),
         ("anfengquan", "an-fengquan", Tier.EXACT_NAME),
-        ("fengquan", "an-fengquan", Tier.NAME_PREFIX),
-        ("baoqing", "li-baoqing", Tier.NAME_PREFIX),
-        ("栗", "li-baoqing", Tier.NAME_PREFIX),
+        ("fengquan", "an-fengquan", Tier.NAME_WORD),
+        ("baoqing", "li-baoqing", Tier.NAME_WORD),
+        ("栗", "li-baoqing", Tier.NAME_WORD),
     ],
     "organisation": [
         ("huadian", "gou-wei", Tier.FIELD),
@@ -96,10 +96,10 @@ RULES: dict[str, list[tuple[str, str, Tier]]] = {
         ("电投", "li-baoqing", Tier.FIELD),
     ],
     "country": [
-        ("pakistan", "moin-ul-haque", Tier.FIELD),
-        ("Казахстан", "almas-chukin", Tier.FIELD),
-        ("柬埔寨", "kin-phea", Tier.FIELD),
-        ("Türkiye", "yahaya-berakhtali", Tier.FIELD),
+        ("pakistan", "moin-ul-haque", Tier.COUNTRY),
+        ("Казахстан", "almas-chukin", Tier.COUNTRY),
+        ("柬埔寨", "kin-phea", Tier.COUNTRY),
+        ("Türkiye", "yahaya-berakhtali", Tier.COUNTRY),
     ],
     "role words": [
         ("ambassador", "moin-ul-haque", Tier.FIELD),
@@ -108,6 +108,35 @@ RULES: dict[str, list[tuple[str, str, Tier]]] = {
         ("economist", "almas-chukin", Tier.FIELD),
         ("экономист", "almas-chukin", Tier.FIELD),
         ("经济学家", "almas-chukin", Tier.FIELD),
+    ],
+    "country before a word in a role, in every language": [
+        ("China", "li-baoqing", Tier.COUNTRY),  # not the ambassador to China
+        ("Китай", "li-baoqing", Tier.COUNTRY),
+        ("中国", "li-baoqing", Tier.COUNTRY),
+    ],
+    "Chinese homophones (toneless pinyin)": [
+        ("安风全", "an-fengquan", Tier.EXACT_NAME),
+        ("安封全", "an-fengquan", Tier.EXACT_NAME),
+        ("安丰泉", "an-fengquan", Tier.EXACT_NAME),
+        ("安风", "an-fengquan", Tier.NAME_PREFIX),
+        ("苟伟", "gou-wei", Tier.EXACT_NAME),  # unconfirmed characters, found by their pinyin
+    ],
+    "short words with a typo": [
+        ("phae", "kin-phea", Tier.FUZZY),
+        ("Kin Pea", "kin-phea", Tier.FUZZY),
+        ("Kim Phea", "kin-phea", Tier.FUZZY),
+        ("moin ul huq", "moin-ul-haque", Tier.FUZZY),
+    ],
+    "a name equal to the query, not `and` in a role": [
+        ("an", "an-fengquan", Tier.NAME_WORD),
+        ("ан", "an-fengquan", Tier.NAME_WORD),
+        ("Ань", "an-fengquan", Tier.NAME_WORD),  # Palladius
+        ("an fengquan", "an-fengquan", Tier.EXACT_NAME),
+    ],
+    "stop-words in a longer query": [
+        ("ambassador of pakistan", "moin-ul-haque", Tier.FIELD),
+        ("директор по корпоративному", "hartanto-wibowo", Tier.FIELD),
+        ("hartanto and", "hartanto-wibowo", Tier.NAME_WORD),
     ],
     "mixed fields": [
         ("kin cambodia", "kin-phea", Tier.FIELD),
@@ -140,7 +169,7 @@ def test_results_are_precise(index: SearchIndex, query: str, slugs: list[str]) -
     assert [p.slug for p in index.search(query)] == slugs
 
 
-@pytest.mark.parametrize("query", ["zzzzzz", "qqqq", "ё", "Ё", "xxxxxxxx", "ьььь", "!!!!", "zz", "аааа", "z"])
+@pytest.mark.parametrize("query", ["zzzzzz", "qqqq", "ё", "Ё", "xxxxxxxx", "ьььь", "!!!!", "zz", "аааа", "x"])
 def test_key_mashing_finds_nobody(index: SearchIndex, query: str) -> None:
     # Collapsed letters once made `zzzzzz` the prefix `z`; a lone `ё` hit the pronoun `её` in a role.
     assert index.search(query) == []
@@ -172,7 +201,7 @@ def test_sound_alikes_and_short_prefixes_still_match(index: SearchIndex, query: 
 def test_a_lone_letter_is_the_start_of_a_name(index: SearchIndex) -> None:
     found = index.matches("a")
     assert [m.person.slug for m in found if m.person] == ["almas-chukin", "an-fengquan"]
-    assert {m.tier for m in found} == {Tier.NAME_PREFIX}
+    assert {m.tier for m in found} == {Tier.NAME_PREFIX}  # `a` is a word of no name: 阿 is no surname
     assert first(index, "moin ul h") == ("moin-ul-haque", Tier.NAME_PREFIX)
     assert first(index, "kin c") == ("kin-phea", Tier.FIELD)  # with other words, a letter may start a field
 
@@ -225,11 +254,72 @@ def test_ranking_exact_then_prefix_then_other_fields() -> None:
     found = SearchIndex(content).matches("kin")
     assert [(m.person.slug if m.person else m.key, m.tier) for m in found] == [
         ("kin", Tier.EXACT_NAME),  # last in the programme, first by rank
-        ("kin-phea", Tier.NAME_PREFIX),
+        ("kin-phea", Tier.NAME_WORD),
         ("kinetic-expert", Tier.FIELD),
     ]
     # A word that matches nothing as typed is a typo of the nearest one.
     assert [m.tier for m in SearchIndex(content).matches("kinetik")] == [Tier.FUZZY]
+
+
+@pytest.mark.parametrize(
+    ("query", "key", "tier"),
+    [
+        ("Huang Zhen", "initiative", Tier.EXACT_NAME),  # signatories named on the initiative card
+        ("黄震", "initiative", Tier.EXACT_NAME),
+        ("Хуан Чжэнь", "initiative", Tier.EXACT_NAME),
+        ("Liu Hanyuan", "initiative", Tier.EXACT_NAME),
+        ("刘汉元", "initiative", Tier.EXACT_NAME),
+        ("Tongwei", "initiative", Tier.FIELD),
+        ("initiative", "initiative", Tier.FIELD),
+        ("инициатива", "initiative", Tier.FIELD),
+        ("倡议", "initiative", Tier.FIELD),
+        ("roundtable", "about", Tier.FIELD),
+        ("круглый стол", "about", Tier.FIELD),
+        ("Almas Chukin", "p:almas-chukin", Tier.EXACT_NAME),  # a signatory who spoke: found as themselves
+    ],
+)
+def test_documents_first(index: SearchIndex, query: str, key: str, tier: Tier) -> None:
+    found = index.matches(query, documents=True)
+    assert (found[0].key, found[0].tier) == (key, tier), [m.key for m in found]
+
+
+def test_a_country_is_the_same_in_every_language(index: SearchIndex) -> None:
+    chinese = ["li-baoqing", "gou-wei", "yao-qiang", "an-fengquan"]
+    for query in ("China", "Китай", "中国", "china"):
+        found = index.matches(query)
+        assert [m.person.slug for m in found if m.tier == Tier.COUNTRY and m.person] == chinese, query
+    # The ambassador to China and the adviser to Mongolian business in China follow, by the word in the role.
+    assert [m.person.slug for m in index.matches("China")[4:] if m.person] == [
+        "moin-ul-haque",
+        "tuvshin-badral",
+    ]
+
+
+@pytest.mark.parametrize("query", ["an", "ан", "Ань", "AN"])
+def test_stop_words_never_match(index: SearchIndex, query: str) -> None:
+    assert [p.slug for p in index.search(query)] == ["an-fengquan"]
+    assert [m.key for m in index.matches(query, documents=True)] == ["p:an-fengquan"]
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("what is the date?", "about"),
+        ("когда был круглый стол", "about"),
+        ("Когда прошёл круглый стол?", "about"),
+        ("峰会是什么时候举行的？", "about"),
+        ("who chaired it?", "speakers"),
+        ("谁主持了峰会", "speakers"),
+        ("кто подписал инициативу?", "initiative"),
+        ("how do I subscribe to the news?", "news"),
+        ("what is this?", "about"),
+        ("Kin Phea", None),
+        ("China", None),
+        ("", None),
+    ],
+)
+def test_a_question_points_to_the_screen_that_answers_it(text: str, key: str | None) -> None:
+    assert question_topic(text) == key
 
 
 def test_documents_are_searchable_only_when_asked(index: SearchIndex) -> None:
