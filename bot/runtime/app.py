@@ -23,6 +23,7 @@ from bot.news.repository import Newsroom
 from bot.runtime.routers import get_routers
 from bot.store import Store
 from bot.store.fsm import SQLiteStorage
+from bot.store.lock import StoreLock
 from bot.store.tracking import UserTracking
 
 log = logging.getLogger(__name__)
@@ -84,8 +85,11 @@ def create_dispatcher(
 
 
 async def open_app(settings: Settings, stack: AsyncExitStack) -> App:
-    """Open the store (migrating it), make sure content is loaded, read the catalogs, build the dispatcher."""
+    """Take the store for this process, open it (migrating it), make sure content is loaded, read the
+    catalogs, build the dispatcher. A store another bot serves is a `StoreBusyError` naming that process."""
     settings.prepare_database_dir()
+    lock = StoreLock.acquire(settings.database_path)
+    stack.callback(lock.release)  # last out: after the store has closed
     store = await Store.open(settings.database_path)
     stack.push_async_callback(store.close)
     catalog = Catalog(store.db)
