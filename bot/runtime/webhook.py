@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from aiogram import Bot
 from aiogram.client.session.base import BaseSession
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
@@ -148,12 +149,15 @@ class WebhookServer:
                 raise SettingsError(
                     f"WEBHOOK_PORT: cannot listen on {host}:{port}: {exc.strerror or exc}"
                 ) from None
-            await self.bot.set_webhook(
-                url=self.url,
-                secret_token=self.secret,
-                allowed_updates=self.app.dp.resolve_used_update_types(),
-                drop_pending_updates=False,
-            )
+            try:
+                await self.bot.set_webhook(
+                    url=self.url,
+                    secret_token=self.secret,
+                    allowed_updates=self.app.dp.resolve_used_update_types(),
+                    drop_pending_updates=False,
+                )
+            except TelegramBadRequest as exc:  # an address Telegram will not post to (scheme, port, IP)
+                raise SettingsError(f"WEBHOOK_URL: Telegram refused {self.url}: {exc.message}") from None
         except BaseException:
             await self.runner.cleanup()
             raise
