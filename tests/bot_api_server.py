@@ -33,16 +33,18 @@ class FakeBotAPI:
         self._changed = asyncio.Event()
         self._message_ids = itertools.count(1)
         self.faults: dict[str, list[int]] = {}
+        self.descriptions: dict[str, str] = {}
+        self.gates: dict[str, asyncio.Event] = {}
         self.fault_count = 0
         self.runner: web.AppRunner | None = None
         self.url = ""
 
-    async def start(self) -> str:
+    async def start(self, port: int = 0) -> str:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
         self.runner = web.AppRunner(app)
         await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        site = web.TCPSite(self.runner, "127.0.0.1", port)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.url = f"http://127.0.0.1:{port}"
@@ -56,9 +58,16 @@ class FakeBotAPI:
         self.updates.append(update)
         self._new_update.set()
 
-    def fail_next(self, method: str, *statuses: int) -> None:
+    def fail_next(self, method: str, *statuses: int, description: str | None = None) -> None:
         """Answer the next calls of `method` with these HTTP statuses (0 drops the connection)."""
         self.faults.setdefault(method.lower(), []).extend(statuses)
+        if description is not None:
+            self.descriptions[method.lower()] = description
+
+    def hold(self, method: str) -> asyncio.Event:
+        """Record calls of `method` as they arrive but answer none until the returned event is set."""
+        gate = self.gates[method.lower()] = asyncio.Event()
+        return gate
 
     def calls_of(self, method: str) -> list[dict[str, Any]]:
         return [params for name, params in self.calls if name == method]
@@ -87,9 +96,9 @@ class FakeBotAPI:
                 assert request.transport is not None
                 request.transport.close()
                 return web.Response(status=500)
+            description = self.descriptions.get(method, f"Internal Server Error {status}")
             return web.json_response(
-                {"ok": False, "error_code": status, "description": f"Internal Server Error {status}"},
-                status=status,
+                {"ok": False, "error_code": status, "description": description}, status=status
             )
         form = await request.post()
         params: dict[str, Any] = {}
@@ -103,6 +112,9 @@ class FakeBotAPI:
             return await self._get_updates(params)
         self.calls.append((method, params))
         self._changed.set()
+        gate = self.gates.get(method)
+        if gate is not None:
+            await gate.wait()
         return web.json_response({"ok": True, "result": self._result(method, params)})
 
     async def _get_updates(self, params: dict[str, Any]) -> web.Response:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 from typing import Any
 
 from bot.console import updates as build
@@ -63,3 +64,32 @@ def inline_query(
 ) -> dict[str, Any]:
     inline = build.inline_query(f"iq{next(_ids)}", user(user_id, language_code), query, offset=offset)
     return build.update(next(_ids), inline_query=inline)
+
+
+def my_chat_member(
+    old_status: str,
+    new_status: str,
+    user_id: int = 1001,
+    chat_type: str = "private",
+    chat_id: int | None = None,
+    language_code: str | None = "en",
+) -> dict[str, Any]:
+    """The bot's own membership changed: "kicked" in a private chat is a user blocking the bot; "left" or
+    "kicked" in a group is the bot removed from it (by `user_id`)."""
+
+    def member(status: str) -> dict[str, Any]:
+        data: dict[str, Any] = {"user": BOT_USER, "status": status}
+        if status == "kicked":
+            data["until_date"] = 0
+        return data
+
+    return {
+        "update_id": next(_ids),
+        "my_chat_member": {
+            "chat": chat(chat_id if chat_id is not None else user_id, chat_type),
+            "from": user(user_id, language_code),
+            "date": int(time.time()),
+            "old_chat_member": member(old_status),
+            "new_chat_member": member(new_status),
+        },
+    }

@@ -17,7 +17,7 @@ class ContentRepository:
         self.db = db
 
     async def version(self) -> str | None:
-        async with self.db.conn.execute("SELECT version FROM content_meta WHERE id = 1") as cur:
+        async with self.db.read("SELECT version FROM content_meta WHERE id = 1") as cur:
             row = await cur.fetchone()
         return str(row[0]) if row else None
 
@@ -39,7 +39,7 @@ class ContentRepository:
         version = await self.version()
         if version is None:
             return None
-        async with self.db.conn.execute("SELECT name, body FROM content_document") as cur:
+        async with self.db.read("SELECT name, body FROM content_document") as cur:
             rows = await cur.fetchall()
         documents: dict[str, Any] = {row[0]: json.loads(row[1]) for row in rows}
         return build_content(documents, version=version)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zoneinfo
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -29,8 +30,9 @@ class Settings(BaseSettings):
     broadcast_rate: float = Field(default=25.0, gt=0, le=30)
     webhook_url: str | None = None
     webhook_host: str = "0.0.0.0"  # noqa: S104 - a container listens on all interfaces
-    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    webhook_port: int = 8080
     webhook_secret: SecretStr | None = None
+    timezone: str = "UTC"
     log_level: str = "INFO"
 
     @field_validator("bot_token", mode="before")
@@ -81,11 +83,35 @@ class Settings(BaseSettings):
     def _webhook_url(cls, value: Any) -> Any:
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
-        if not isinstance(value, str) or not re.match(r"^https?://[^\s/]+(/\S*)?$", value.strip()):
+        if not isinstance(value, str) or not re.match(r"^https://[^\s/]+(/\S*)?$", value.strip()):
             raise ValueError(
                 "must be the public https URL Telegram posts updates to, e.g. https://bot.example.org/tg"
             )
         return value.strip()
+
+    @field_validator("webhook_port", mode="before")
+    @classmethod
+    def _webhook_port(cls, value: Any) -> Any:
+        text = str(value).strip()
+        if not text.isdigit() or not 1 <= int(text) <= 65535:
+            raise ValueError("must be a port number from 1 to 65535")
+        return int(text)
+
+    @field_validator("timezone", mode="before")
+    @classmethod
+    def _timezone(cls, value: Any) -> Any:
+        name = value.strip() if isinstance(value, str) else ""
+        try:
+            zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+            raise ValueError(
+                "must be an IANA time zone name such as UTC, Europe/Moscow or Asia/Shanghai"
+            ) from None
+        return name
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
 
     @field_validator("webhook_secret", mode="before")
     @classmethod

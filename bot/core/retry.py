@@ -1,5 +1,11 @@
 """Retries for the bot's own replies: a 429 or a passing server/network fault should not cost a user
-their answer.
+their answer, and no retry may cost them a duplicate.
+
+Decided per call. A call that cannot create anything (edits, answers to callback and inline queries, get*,
+set*, delete*) is repeated after a 429, a 5xx or a network fault. A call that creates a message (send*,
+forward*, copy*) is repeated only when the failure proves nothing was delivered: a 429 (Telegram refused it)
+or a connection that was never made. After a 5xx (a proxy's 502 may follow a delivered message) or a timeout
+it is not repeated: the user may miss that answer, never get it twice.
 
 Long polling has its own backoff and the news broadcaster owns its pacing (it pauses a whole broadcast on
 429), so both are left alone: `getUpdates` is never retried here, and code inside `no_retry()` gets the
@@ -19,6 +25,7 @@ from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextR
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.methods import GetUpdates, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
+from aiohttp import ClientConnectorError
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -37,9 +44,20 @@ def no_retry() -> Iterator[None]:
 
 
 def creates(method: TelegramMethod[Any]) -> bool:
-    """Whether repeating `method` may create a second message: after a timeout Telegram may already have
-    delivered the first, so only a definite answer (429, 5xx) makes a resend safe."""
+    """Whether repeating `method` may create a second message."""
     return type(method).__name__.startswith(("Send", "Forward", "Copy"))
+
+
+def never_sent(exc: TelegramNetworkError) -> bool:
+    """The request never left: the connection (TCP, TLS) could not be made. aiogram's aiohttp session keeps
+    aiohttp's error as the cause."""
+    return isinstance(exc.__cause__, ClientConnectorError)
+
+
+def may_repeat(method: TelegramMethod[Any], exc: TelegramServerError | TelegramNetworkError) -> bool:
+    if not creates(method):
+        return True
+    return isinstance(exc, TelegramNetworkError) and never_sent(exc)
 
 
 class RetryMiddleware(BaseRequestMiddleware):
@@ -71,7 +89,7 @@ class RetryMiddleware(BaseRequestMiddleware):
                     raise
                 delay = float(exc.retry_after)
             except (TelegramServerError, TelegramNetworkError) as exc:
-                if attempt == self.attempts or (isinstance(exc, TelegramNetworkError) and creates(method)):
+                if attempt == self.attempts or not may_repeat(method, exc):
                     raise
                 delay = self.backoff * 2 ** (attempt - 1)
                 log.warning("%s failed (%s), retrying in %.1fs", type(method).__name__, exc.message, delay)

@@ -157,26 +157,26 @@ class NewsRepository:
         return PostResult(item_id=item_id, created=True, recipients=recipients)
 
     async def get(self, item_id: int) -> NewsItem | None:
-        async with self.db.conn.execute("SELECT * FROM news_item WHERE id = ?", (item_id,)) as cur:
+        async with self.db.read("SELECT * FROM news_item WHERE id = ?", (item_id,)) as cur:
             row = await cur.fetchone()
         return _item(row) if row else None
 
     async def latest(self, offset: int = 0) -> NewsItem | None:
         """The item at `offset` counting from the newest (0)."""
-        async with self.db.conn.execute(
+        async with self.db.read(
             "SELECT * FROM news_item ORDER BY id DESC LIMIT 1 OFFSET ?", (max(offset, 0),)
         ) as cur:
             row = await cur.fetchone()
         return _item(row) if row else None
 
     async def count(self) -> int:
-        async with self.db.conn.execute("SELECT count(*) FROM news_item") as cur:
+        async with self.db.read("SELECT count(*) FROM news_item") as cur:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
 
     async def audit(self, item_id: int) -> list[tuple[str, str]]:
         """(action, actor) rows for one item, oldest first."""
-        async with self.db.conn.execute(
+        async with self.db.read(
             "SELECT action, actor FROM news_audit WHERE item_id = ? ORDER BY id", (item_id,)
         ) as cur:
             rows = await cur.fetchall()
@@ -198,7 +198,7 @@ class OutboxRepository:
             return cur.rowcount
 
     async def due(self, now: float, limit: int) -> list[DueDelivery]:
-        async with self.db.conn.execute(
+        async with self.db.read(
             "SELECT d.item_id, d.user_id, d.attempts, u.locale, u.language_code, "
             "s.user_id IS NOT NULL AS subscribed "
             "FROM delivery d "
@@ -223,9 +223,7 @@ class OutboxRepository:
 
     async def next_due_at(self) -> float | None:
         """When the earliest pending delivery is due (None: nothing is pending)."""
-        async with self.db.conn.execute(
-            "SELECT min(next_attempt_at) FROM delivery WHERE state = 'pending'"
-        ) as cur:
+        async with self.db.read("SELECT min(next_attempt_at) FROM delivery WHERE state = 'pending'") as cur:
             row = await cur.fetchone()
         return float(row[0]) if row and row[0] is not None else None
 
@@ -276,7 +274,7 @@ class OutboxRepository:
             )
 
     async def get(self, item_id: int, user_id: int) -> dict[str, Any] | None:
-        async with self.db.conn.execute(
+        async with self.db.read(
             "SELECT * FROM delivery WHERE item_id = ? AND user_id = ?", (item_id, user_id)
         ) as cur:
             row = await cur.fetchone()
@@ -292,7 +290,7 @@ class OutboxRepository:
 
     async def _progress(self, item_id: int | None) -> list[ItemProgress]:
         """One item's figures, or (None) those of every unfinished item."""
-        async with self.db.conn.execute(
+        async with self.db.read(
             "SELECT i.id, i.progress_chat_id, i.progress_message_id, i.progress_locale, "
             "coalesce(sum(d.state = 'sent'), 0), coalesce(sum(d.state = 'dropped'), 0), "
             "coalesce(sum(d.state = 'failed'), 0), coalesce(sum(d.state IN ('pending', 'sending')), 0) "
@@ -318,7 +316,7 @@ class OutboxRepository:
 
     async def pending_before(self, item_id: int) -> int:
         """Deliveries still to send for this item and every older one (they go first): for an ETA."""
-        async with self.db.conn.execute(
+        async with self.db.read(
             "SELECT count(*) FROM delivery WHERE item_id <= ? AND state IN ('pending', 'sending')", (item_id,)
         ) as cur:
             row = await cur.fetchone()
@@ -334,14 +332,14 @@ class OutboxRepository:
     async def counts(self) -> dict[str, int]:
         """Deliveries by state, every state present."""
         counts = dict.fromkeys(STATES, 0)
-        async with self.db.conn.execute("SELECT state, count(*) FROM delivery GROUP BY state") as cur:
+        async with self.db.read("SELECT state, count(*) FROM delivery GROUP BY state") as cur:
             for row in await cur.fetchall():
                 counts[row[0]] = int(row[1])
         return counts
 
     async def subscriber_languages(self) -> list[SubscriberLanguage]:
         """Subscribers grouped by their stored locale and Telegram language (the caller picks the locale)."""
-        async with self.db.conn.execute(
+        async with self.db.read(
             "SELECT u.locale, u.language_code, count(*) FROM subscription s "
             "LEFT JOIN user u ON u.id = s.user_id GROUP BY u.locale, u.language_code"
         ) as cur:

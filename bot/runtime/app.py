@@ -6,7 +6,7 @@ import logging
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
@@ -20,9 +20,11 @@ from bot.core.i18n import LocaleMiddleware, PoI18n, create_i18n
 from bot.core.retry import RetryMiddleware
 from bot.news.broadcaster import Broadcaster
 from bot.news.repository import Newsroom
+from bot.runtime.inflight import TrackingDispatcher
 from bot.runtime.routers import get_routers
 from bot.store import Store
 from bot.store.fsm import SQLiteStorage
+from bot.store.lock import StoreLock
 from bot.store.tracking import UserTracking
 
 log = logging.getLogger(__name__)
@@ -37,7 +39,7 @@ class App:
     catalog: Catalog
     newsroom: Newsroom
     i18n: PoI18n
-    dp: Dispatcher
+    dp: TrackingDispatcher
 
 
 def create_bot(
@@ -57,14 +59,14 @@ def create_dispatcher(
     newsroom: Newsroom,
     i18n: PoI18n,
     broadcaster: Broadcaster | None = None,
-) -> Dispatcher:
-    """The Dispatcher with every router; `settings`, `store`, `catalog`, `newsroom` and `broadcaster`
-    reach handlers as keyword arguments."""
+) -> TrackingDispatcher:
+    """The Dispatcher with every router, counting the updates in flight (for a graceful stop); `settings`,
+    `store`, `catalog`, `newsroom` and `broadcaster` reach handlers as keyword arguments."""
     if broadcaster is None:
         broadcaster = Broadcaster(
             newsroom, i18n, rate=settings.broadcast_rate, default_locale=settings.default_locale
         )
-    dp = Dispatcher(
+    dp = TrackingDispatcher(
         storage=SQLiteStorage(store.db),
         settings=settings,
         store=store,
@@ -84,8 +86,11 @@ def create_dispatcher(
 
 
 async def open_app(settings: Settings, stack: AsyncExitStack) -> App:
-    """Open the store (migrating it), make sure content is loaded, read the catalogs, build the dispatcher."""
+    """Take the store for this process, open it (migrating it), make sure content is loaded, read the
+    catalogs, build the dispatcher. A store another bot serves is a `StoreBusyError` naming that process."""
     settings.prepare_database_dir()
+    lock = StoreLock.acquire(settings.database_path)
+    stack.callback(lock.release)  # last out: after the store has closed
     store = await Store.open(settings.database_path)
     stack.push_async_callback(store.close)
     catalog = Catalog(store.db)

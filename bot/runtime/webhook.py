@@ -21,12 +21,14 @@ from urllib.parse import urlsplit
 
 from aiogram import Bot
 from aiogram.client.session.base import BaseSession
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
 from bot.core.config import Settings, SettingsError
 from bot.news.broadcaster import Broadcaster
 from bot.runtime.app import App, create_bot, open_app
+from bot.runtime.inflight import InFlight
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,9 @@ HEALTH_PATH = "/healthz"
 # Telegram waits about 60 s for a webhook answer; an update still running after this is given up on
 # (Telegram sends it again to the next process, as it never got its 200).
 DRAIN_TIMEOUT = 55.0
+# aiogram answers Telegram after this long even if the handler still runs, and lets it go on in the
+# background (the update is then confirmed: the drain waits for those too).
+ANSWER_TIMEOUT = 55.0
 HEALTH_TIMEOUT = 3.0
 
 
@@ -58,9 +63,10 @@ class DrainingRequestHandler(SimpleRequestHandler):
     running requests, so without this an update being handled at SIGTERM would lose its replies.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, updates: InFlight, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.in_flight = 0
+        self.updates = updates
         self.draining = False
         self.drain_started = asyncio.Event()
         self._idle = asyncio.Event()
@@ -80,20 +86,28 @@ class DrainingRequestHandler(SimpleRequestHandler):
                 self._idle.set()
 
     async def drain(self, timeout: float) -> bool:
-        """Refuse new updates and wait for those in flight; False if some were still running at timeout."""
+        """Refuse new updates and wait for the requests in flight, then for the updates whose handlers went
+        on in the background after their answer; False if some were still running at timeout."""
         self.draining = True
         self.drain_started.set()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
         try:
             await asyncio.wait_for(self._idle.wait(), timeout)
         except TimeoutError:
             return False
-        return True
+        return await self.updates.wait(deadline - loop.time())
+
+    @property
+    def running(self) -> int:
+        """Updates still being handled: requests in flight, or background handlers (counted once)."""
+        return max(self.in_flight, self.updates.count)
 
 
 class WebhookServer:
     """The aiohttp application: the webhook route, `/healthz`, and the dispatcher's startup/shutdown."""
 
-    def __init__(self, app: App, bot: Bot, secret: str) -> None:
+    def __init__(self, app: App, bot: Bot, secret: str, *, answer_timeout: float = ANSWER_TIMEOUT) -> None:
         settings = app.settings
         if settings.webhook_url is None:
             raise SettingsError("WEBHOOK_URL: not set")
@@ -105,7 +119,14 @@ class WebhookServer:
         # Startup/shutdown hooks first: aiohttp runs on_shutdown in order, and the broadcaster must stop
         # before the request handler's own hook closes the bot session under it.
         setup_application(self.web, app.dp, bot=bot, bots=[bot])
-        self.handler = DrainingRequestHandler(app.dp, bot, secret_token=secret, handle_in_background=False)
+        self.handler = DrainingRequestHandler(
+            app.dp,
+            bot,
+            updates=app.dp.in_flight,
+            secret_token=secret,
+            handle_in_background=False,
+            _timeout=answer_timeout,  # reaches Dispatcher.feed_webhook_update
+        )
         self.handler.register(self.web, path=webhook_path(self.url))
         self.web.router.add_get(HEALTH_PATH, self.health)
         self.runner = web.AppRunner(self.web, handle_signals=False, access_log=None)
@@ -128,12 +149,15 @@ class WebhookServer:
                 raise SettingsError(
                     f"WEBHOOK_PORT: cannot listen on {host}:{port}: {exc.strerror or exc}"
                 ) from None
-            await self.bot.set_webhook(
-                url=self.url,
-                secret_token=self.secret,
-                allowed_updates=self.app.dp.resolve_used_update_types(),
-                drop_pending_updates=False,
-            )
+            try:
+                await self.bot.set_webhook(
+                    url=self.url,
+                    secret_token=self.secret,
+                    allowed_updates=self.app.dp.resolve_used_update_types(),
+                    drop_pending_updates=False,
+                )
+            except TelegramBadRequest as exc:  # an address Telegram will not post to (scheme, port, IP)
+                raise SettingsError(f"WEBHOOK_URL: Telegram refused {self.url}: {exc.message}") from None
         except BaseException:
             await self.runner.cleanup()
             raise
@@ -148,7 +172,7 @@ class WebhookServer:
         if not await self.handler.drain(drain_timeout):
             log.warning(
                 "%d update(s) still running after %.0f s; stopping anyway",
-                self.handler.in_flight,
+                self.handler.running,
                 drain_timeout,
             )
         await self.runner.cleanup()
@@ -182,10 +206,11 @@ async def serve_webhook(
     *,
     on_ready: Callable[[WebhookServer], Awaitable[None] | None] | None = None,
     drain_timeout: float = DRAIN_TIMEOUT,
+    answer_timeout: float = ANSWER_TIMEOUT,
 ) -> None:
     """Serve until `stop` is set, then shut down gracefully. The caller owns the store and the session."""
     settings = app.settings
-    server = WebhookServer(app, bot, require_webhook_secret(settings))
+    server = WebhookServer(app, bot, require_webhook_secret(settings), answer_timeout=answer_timeout)
     me = await bot.me()
     await server.start(settings.webhook_host, settings.webhook_port)
     try:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -26,8 +27,9 @@ class Database:
     def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
         self.conn = connection
         self.path = path
-        # One connection serves every concurrent update: transactions must take turns on it.
-        self._write_lock = asyncio.Lock()
+        # One connection serves every concurrent update: transactions, and reads outside them, take turns
+        # on it (a read between another coroutine's INSERT and its ROLLBACK would see a row that never was).
+        self._turn = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: Path) -> Database:
@@ -50,7 +52,16 @@ class Database:
 
     async def _configure(self) -> None:
         await self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        await self.conn.execute("PRAGMA journal_mode = WAL")
+        async with self.conn.execute("PRAGMA journal_mode = WAL") as cur:
+            row = await cur.fetchone()
+        mode = str(row[0]) if row else "unknown"
+        if mode.lower() != "wal":
+            log.warning(
+                "database %s: journal mode is %s, not WAL (this filesystem cannot do WAL): a reader in "
+                "another process makes writes wait or fail",
+                self.path,
+                mode,
+            )
         await self.conn.execute("PRAGMA synchronous = NORMAL")
         await self.conn.execute("PRAGMA foreign_keys = ON")
 
@@ -67,27 +78,52 @@ class Database:
                 f"({len(MIGRATIONS)}); upgrade the bot"
             )
         for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
-            async with self.transaction():
-                for statement in _statements(script):
-                    await self.conn.execute(statement)
-                await self.conn.execute(f"PRAGMA user_version = {version}")
+            # Foreign keys off while a migration rebuilds a table (SQLite's own recipe: a DROP TABLE would
+            # otherwise cascade into its children), checked before the commit; the pragma is a no-op inside
+            # a transaction, so it is switched around it.
+            await self.conn.execute("PRAGMA foreign_keys = OFF")
+            try:
+                async with self.transaction():
+                    for statement in _statements(script):
+                        await self.conn.execute(statement)
+                    async with self.conn.execute("PRAGMA foreign_key_check") as cur:
+                        broken = await cur.fetchone()
+                    if broken is not None:
+                        raise StoreError(f"database {self.path}: migration {version} breaks a foreign key")
+                    await self.conn.execute(f"PRAGMA user_version = {version}")
+            finally:
+                await self.conn.execute("PRAGMA foreign_keys = ON")
             log.info("database migrated to schema version %d", version)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """BEGIN IMMEDIATE … COMMIT, rolled back on any error, so a write is all or nothing.
+        """BEGIN IMMEDIATE … COMMIT, rolled back on any error (a failed BEGIN or COMMIT included), so a write
+        is all or nothing and the shared connection is never left inside a transaction.
 
         Transactions on the shared connection run one at a time (not reentrant: never nest them)."""
-        async with self._write_lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
+        async with self._turn:
             try:
+                await self.conn.execute("BEGIN IMMEDIATE")
                 yield self.conn
-            except BaseException:
-                if self.conn.in_transaction:
-                    await self.conn.execute("ROLLBACK")
-                raise
-            else:
                 await self.conn.execute("COMMIT")
+            except BaseException:
+                await self._rollback()
+                raise
+
+    async def _rollback(self) -> None:
+        # Unconditional: aiosqlite runs statements in order on its own thread, so even when this coroutine
+        # was cancelled while its BEGIN or COMMIT was still queued, this ROLLBACK runs after it. A COMMIT that
+        # failed (SQLITE_BUSY) leaves the transaction open; one that never began has nothing to undo.
+        with suppress(sqlite3.OperationalError):  # "no transaction is active"
+            await self.conn.execute("ROLLBACK")
+
+    @asynccontextmanager
+    async def read(
+        self, sql: str, parameters: Iterable[Any] | dict[str, Any] = ()
+    ) -> AsyncIterator[aiosqlite.Cursor]:
+        """A query outside any transaction, taking its turn with them: it sees committed data only."""
+        async with self._turn, self.conn.execute(sql, parameters) as cursor:
+            yield cursor
 
     async def close(self) -> None:
         await self.conn.close()

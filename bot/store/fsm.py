@@ -59,7 +59,7 @@ class SQLiteStorage(BaseStorage):
         built = self._key(key)
         if built in self._states:
             return self._states[built]
-        async with self.db.conn.execute("SELECT state FROM fsm_state WHERE key = ?", (built,)) as cur:
+        async with self.db.read("SELECT state FROM fsm_state WHERE key = ?", (built,)) as cur:
             row = await cur.fetchone()
         state: str | None = row[0] if row else None
         self._remember(built, state)
@@ -81,7 +81,7 @@ class SQLiteStorage(BaseStorage):
             )
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        async with self.db.conn.execute("SELECT data FROM fsm_state WHERE key = ?", (self._key(key),)) as cur:
+        async with self.db.read("SELECT data FROM fsm_state WHERE key = ?", (self._key(key),)) as cur:
             row = await cur.fetchone()
         if row is None:
             return {}

@@ -76,4 +76,30 @@ MIGRATIONS: list[str] = [
         updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
     );
     """,
+    # 3: news ids are never reused (AUTOINCREMENT): an id once given to an item, even one deleted later,
+    # never names another text. The table is rebuilt with its rows; deliveries and audit rows keep their ids.
+    """
+    CREATE TABLE news_item_new (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        text_ru TEXT NOT NULL,
+        text_en TEXT NOT NULL,
+        text_zh TEXT NOT NULL,
+        title_ru TEXT,
+        title_en TEXT,
+        title_zh TEXT,
+        author_id INTEGER,
+        post_key TEXT UNIQUE,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+        progress_chat_id INTEGER,
+        progress_message_id INTEGER,
+        progress_locale TEXT,
+        finished_at TEXT,
+        CHECK ((title_ru IS NULL) = (title_en IS NULL) AND (title_en IS NULL) = (title_zh IS NULL))
+    );
+    INSERT INTO news_item_new SELECT id, text_ru, text_en, text_zh, title_ru, title_en, title_zh, author_id,
+        post_key, created_at, progress_chat_id, progress_message_id, progress_locale, finished_at
+        FROM news_item;
+    DROP TABLE news_item;
+    ALTER TABLE news_item_new RENAME TO news_item;
+    """,
 ]

@@ -6,8 +6,13 @@ These rows belong to people, not to any feature: content reloads and news never 
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 
 from bot.store.db import Database
+
+# Users whose (language, locale) is remembered, least recently seen dropped first: at ~200 bytes each, 100,000
+# cost ~20 MB however many people the bot has ever met; someone dropped costs one write on their next update.
+USER_CACHE_SIZE = 100_000
 
 
 def utcnow() -> str:
@@ -17,14 +22,22 @@ def utcnow() -> str:
 class UserRepository:
     """Users the bot has seen and the language each chose; a small cache keeps updates free of writes."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, cache_size: int = USER_CACHE_SIZE) -> None:
         self.db = db
-        self._cache: dict[int, tuple[str | None, str | None]] = {}
+        self.cache_size = cache_size
+        self._cache: OrderedDict[int, tuple[str | None, str | None]] = OrderedDict()
+
+    def _remember(self, user_id: int, entry: tuple[str | None, str | None]) -> None:
+        self._cache[user_id] = entry
+        self._cache.move_to_end(user_id)
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
 
     async def touch(self, user_id: int, language_code: str | None) -> str | None:
         """Record the user (first sight or a changed Telegram language); return the stored locale choice."""
         cached = self._cache.get(user_id)
         if cached is not None and cached[0] == language_code:
+            self._cache.move_to_end(user_id)
             return cached[1]
         async with self.db.transaction() as conn:
             await conn.execute(
@@ -36,11 +49,11 @@ class UserRepository:
             async with conn.execute("SELECT locale FROM user WHERE id = ?", (user_id,)) as cur:
                 row = await cur.fetchone()
         locale = row[0] if row else None
-        self._cache[user_id] = (language_code, locale)
+        self._remember(user_id, (language_code, locale))
         return locale
 
     async def get_locale(self, user_id: int) -> str | None:
-        async with self.db.conn.execute("SELECT locale FROM user WHERE id = ?", (user_id,)) as cur:
+        async with self.db.read("SELECT locale FROM user WHERE id = ?", (user_id,)) as cur:
             row = await cur.fetchone()
         return row[0] if row else None
 
@@ -52,10 +65,10 @@ class UserRepository:
                 (user_id, locale),
             )
         cached = self._cache.get(user_id)
-        self._cache[user_id] = (cached[0] if cached else None, locale)
+        self._remember(user_id, (cached[0] if cached else None, locale))
 
     async def count(self) -> int:
-        async with self.db.conn.execute("SELECT count(*) FROM user") as cur:
+        async with self.db.read("SELECT count(*) FROM user") as cur:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
 
@@ -82,10 +95,10 @@ class SubscriptionRepository:
             return cur.rowcount > 0
 
     async def is_subscribed(self, user_id: int) -> bool:
-        async with self.db.conn.execute("SELECT 1 FROM subscription WHERE user_id = ?", (user_id,)) as cur:
+        async with self.db.read("SELECT 1 FROM subscription WHERE user_id = ?", (user_id,)) as cur:
             return await cur.fetchone() is not None
 
     async def count(self) -> int:
-        async with self.db.conn.execute("SELECT count(*) FROM subscription") as cur:
+        async with self.db.read("SELECT count(*) FROM subscription") as cur:
             row = await cur.fetchone()
         return int(row[0]) if row else 0

@@ -49,11 +49,11 @@ async def test_server_errors_back_off_then_give_up(
 ) -> None:
     bot, session = retrying
     for _ in range(3):
-        session.add_error_for(SendMessage, 502, "Bad Gateway")
+        session.add_error_for(AnswerCallbackQuery, 502, "Bad Gateway")
     with pytest.raises(TelegramServerError):
-        await bot.send_message(1, "hello")
+        await bot.answer_callback_query("cq1")
     assert slept == [0.5, 1.0]
-    assert len(session.requests_of(SendMessage)) == 3
+    assert len(session.requests_of(AnswerCallbackQuery)) == 3
 
 
 async def test_long_retry_after_and_bad_requests_are_not_retried(
