@@ -78,7 +78,7 @@ def my_chat_member(
     "kicked" in a group is the bot removed from it (by `user_id`)."""
 
     def member(status: str) -> dict[str, Any]:
-        data: dict[str, Any] = {"user": BOT_USER, "status": status}
+        data: dict[str, Any] = {"user": BOT_USER.model_dump(exclude_none=True), "status": status}
         if status == "kicked":
             data["until_date"] = 0
         return data
