@@ -35,6 +35,14 @@ def build_parser() -> argparse.ArgumentParser:
     console.add_argument("--lang", choices=LOCALES, help="the Telegram language of the console user")
     console.add_argument("--user-id", type=int, default=None, help="the console user's Telegram id")
     console.add_argument("-v", "--verbose", action="store_true", help="also show every other Bot API call")
+    console.add_argument(
+        "--database",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="use this store instead of the console's own scratch store (console.sqlite3 next to "
+        "DATABASE_PATH); news is then not sent from the console",
+    )
     content = sub.add_parser("content", help="check or load the content files")
     content_sub = content.add_subparsers(dest="action", required=True)
     content_sub.add_parser("check", help="validate content/ without touching the store")
@@ -74,7 +82,9 @@ def run_command(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "console":
         from bot.console.terminal import console_command
 
-        return console_command(settings, lang=args.lang, user_id=args.user_id, verbose=args.verbose)
+        return console_command(
+            settings, lang=args.lang, user_id=args.user_id, verbose=args.verbose, database=args.database
+        )
     return run_bot(settings)
 
 
@@ -133,7 +143,7 @@ def content_command(settings: Settings, action: str) -> int:
 
     try:
         content = checked_content(
-            settings.content_dir, create_i18n(settings.locales_dir, settings.default_locale)
+            settings.content_dir, create_i18n(settings.locales_dir, settings.default_locale, settings.tz)
         )
     except ContentError as exc:
         for problem in exc.problems:

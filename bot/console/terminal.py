@@ -5,6 +5,12 @@ Update JSON (messages, button presses, inline queries), and every Bot API call t
 a terminal. Nothing here knows the bot's features, so it works with whatever routers, keyboards and inline
 answers the bot has.
 
+Its store is its own scratch file, `console.sqlite3` in `DATABASE_PATH`'s folder (`console_store`), never the
+bot's `DATABASE_PATH`: a console run must not drain a live bot's outbox into its fake session (those
+subscribers would never get the news) nor reset its in-flight deliveries (they would be sent twice).
+`--database PATH` picks another store; one that is not the console's own is used without the broadcaster,
+so its outbox stays as it is (and a bot serving it makes the console refuse, as any second bot would).
+
 Typing: a message or `/command`; `1` or `#1` presses button 1 of the last message with buttons; `@text`
 runs an inline query (a number then picks a result, `+` shows more); `/lang zh` switches the language;
 `/quit` or Ctrl-D leaves; `?` shows this help.
@@ -21,6 +27,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, suppress
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import parse_qs, urlsplit
 
@@ -53,6 +60,7 @@ from bot.runtime.app import App, create_bot, open_app
 
 DEFAULT_USER_ID = 1
 PROMPT = "> "
+CONSOLE_STORE_NAME = "console.sqlite3"
 
 HELP = """\
 Type a message or a /command. Keys:
@@ -102,8 +110,10 @@ class Console:
         color: bool | None = None,
         verbose: bool = False,
         session: LocalSession | None = None,
+        notes: tuple[str, ...] = (),
     ) -> None:
         self.app = app
+        self.notes = notes  # printed under the greeting: which store, whether news is sent
         self.stdin = stdin if stdin is not None else sys.stdin
         self.stdout = stdout if stdout is not None else sys.stdout
         self.interactive = self.stdin is sys.stdin and self.stdout is sys.stdout and _isatty(self.stdin)
@@ -133,6 +143,8 @@ class Console:
             f"roundtable-bot console: you are user {self.user_id} ({self.language_code}) talking to "
             f"@{me.username}; no Telegram, no network. ? for help, /quit to leave."
         )
+        for note in self.notes:
+            self._print(note)
         workflow = {"dispatcher": self.app.dp, "bots": [self.bot], **self.app.dp.workflow_data}
         await self.app.dp.emit_startup(bot=self.bot, **workflow)
         try:
@@ -536,9 +548,20 @@ def default_language(settings: Settings) -> str:
     return settings.default_locale
 
 
+def console_store(settings: Settings) -> Path:
+    """The console's own scratch store: `console.sqlite3` next to `DATABASE_PATH` (so `data/console.sqlite3`
+    by default, `/data/console.sqlite3` in the container), never the bot's store itself."""
+    return settings.database_path.with_name(CONSOLE_STORE_NAME)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    return a.resolve() == b.resolve()
+
+
 async def run_console(
     settings: Settings,
     *,
+    database: Path | None = None,
     lang: str | None = None,
     user_id: int | None = None,
     verbose: bool = False,
@@ -546,19 +569,46 @@ async def run_console(
     stdout: TextIO | None = None,
     color: bool | None = None,
 ) -> None:
+    """The console on its own scratch store, or on `database` if given. The broadcaster runs only on the
+    console's own store: on any other, the subscribers' pending and in-flight deliveries are left to the bot
+    that serves it (a news item posted in the console is queued there, not sent)."""
+    scratch = console_store(settings)
+    path = database if database is not None else scratch
+    own = _same_file(path, scratch)
+    if own:
+        notes: tuple[str, ...] = (f"store: {path} (the console's own scratch store; news is delivered here)",)
+    else:
+        notes = (
+            f"store: {path} (not the console's own: news is not sent from the console; items posted here "
+            "are queued for that store's subscribers and sent by the bot serving it)",
+        )
     async with AsyncExitStack() as stack:
-        app = await open_app(settings, stack)
+        app = await open_app(settings.model_copy(update={"database_path": path}), stack, broadcast=own)
         console = Console(
-            app, stdin=stdin, stdout=stdout, user_id=user_id, lang=lang, color=color, verbose=verbose
+            app,
+            stdin=stdin,
+            stdout=stdout,
+            user_id=user_id,
+            lang=lang,
+            color=color,
+            verbose=verbose,
+            notes=notes,
         )
         stack.push_async_callback(console.bot.session.close)
         await console.run()
 
 
-def console_command(settings: Settings, *, lang: str | None, user_id: int | None, verbose: bool) -> int:
+def console_command(
+    settings: Settings,
+    *,
+    lang: str | None,
+    user_id: int | None,
+    verbose: bool,
+    database: Path | None = None,
+) -> int:
     if not verbose:
         # The bot's INFO lines would interleave with the conversation; warnings and errors still show.
         root = logging.getLogger()
         root.setLevel(max(root.level, logging.WARNING))
-    asyncio.run(run_console(settings, lang=lang, user_id=user_id, verbose=verbose))
+    asyncio.run(run_console(settings, database=database, lang=lang, user_id=user_id, verbose=verbose))
     return 0

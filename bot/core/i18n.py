@@ -7,10 +7,13 @@ container) needs no `pybabel compile` step and can never serve a stale `.mo`.
 One convention for the locale: `LocaleMiddleware` decides it once per update and hands handlers a `Translator`
 (`t`); everything below a handler (cards, screens, keyboards, news, the bot's profile, the broadcaster) takes
 that `t` as an argument, so code outside any update calls the same functions with `i18n.translator(locale)`.
+A `Translator` also carries the time zone people read dates and times in (`TIMEZONE`, `t.local(moment)`), so
+a date is shown in the same place for the same reader whichever path renders it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import gettext
 import io
 import logging
@@ -42,10 +45,22 @@ _PARENS = {"zh": ("（", "）")}
 
 @dataclass(frozen=True)
 class Translator:
-    """The interface strings of one locale. Babel finds `t._("…")` and `t.ngettext("…", "…", n)` calls."""
+    """The interface strings of one locale, and the time zone its dates and times are shown in (`TIMEZONE`).
+    Babel finds `t._("…")` and `t.ngettext("…", "…", n)` calls."""
 
     i18n: I18n
     locale: str
+    tz: dt.tzinfo = dt.UTC
+
+    def local(self, moment: dt.datetime) -> dt.datetime:
+        """`moment` as people read it, in `TIMEZONE` (a naive `moment` is UTC, as the store keeps it)."""
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.UTC)
+        return moment.astimezone(self.tz)
+
+    def date_of(self, moment: dt.date) -> dt.date:
+        """The calendar date of `moment` in `TIMEZONE`; a plain date is already one."""
+        return self.local(moment).date() if isinstance(moment, dt.datetime) else moment
 
     def _(self, message: str) -> str:
         return self.i18n.gettext(message, locale=self.locale)
@@ -74,13 +89,16 @@ class PoI18n(I18n):
     not as the current `PoI18n`.
     """
 
-    def __init__(self, *, path: str | Path, default_locale: str = "en", domain: str) -> None:
+    def __init__(
+        self, *, path: str | Path, default_locale: str = "en", domain: str, tz: dt.tzinfo = dt.UTC
+    ) -> None:
         super().__init__(path=path, default_locale=default_locale, domain=domain)
-        self._translators = {locale: Translator(self, locale) for locale in self.locales}
+        self.tz = tz
+        self._translators = {locale: Translator(self, locale, tz) for locale in self.locales}
 
     def translator(self, locale: str) -> Translator:
         """The `Translator` for `locale` (one per catalog; an unknown locale gets the untranslated texts)."""
-        return self._translators.get(locale) or Translator(self, locale)
+        return self._translators.get(locale) or Translator(self, locale, self.tz)
 
     @contextmanager
     def context(self) -> Iterator[I18n]:
@@ -154,5 +172,6 @@ class LocaleMiddleware(I18nMiddleware):
         return locale_from_language_code(user.language_code) or self.i18n.default_locale
 
 
-def create_i18n(locales_dir: Path, default_locale: str) -> PoI18n:
-    return PoI18n(path=locales_dir, default_locale=default_locale, domain=DOMAIN)
+def create_i18n(locales_dir: Path, default_locale: str, tz: dt.tzinfo = dt.UTC) -> PoI18n:
+    """The catalogs; `tz` (the `TIMEZONE` setting) is where every `Translator` shows dates and times."""
+    return PoI18n(path=locales_dir, default_locale=default_locale, domain=DOMAIN, tz=tz)

@@ -1,7 +1,8 @@
 """News items as subscribers read them: the rendering (once per language), the checks an item passes
 before anything is stored, a subscriber's language, and news files for the shell.
 
-Rendering takes the reader's `Translator`, like `bot.catalog.cards`.
+Rendering takes the reader's `Translator`, like `bot.catalog.cards`. An item's date is the day of its
+`created_at` in `TIMEZONE` (the `Translator`'s `tz`): pass the datetime, not `created_at.date()` (a UTC date).
 """
 
 from __future__ import annotations
@@ -35,11 +36,13 @@ def subscriber_locale(stored: str | None, language_code: str | None, default: st
 
 
 def news_date(t: Translator, created: dt.date) -> str:
-    return format_date(created, format="long", locale=t.locale)
+    """The item's date for `t`'s reader: a datetime is shown as its day in `t.tz` (`TIMEZONE`)."""
+    return format_date(t.date_of(created), format="long", locale=t.locale)
 
 
 def render_item(t: Translator, draft: NewsDraft, created: dt.date, *, footer: bool = True) -> str:
-    """The message a subscriber gets (`footer=True`), or the item as /news shows it."""
+    """The message a subscriber gets (`footer=True`), or the item as /news shows it. `created` is the item's
+    `created_at` (its date is taken in `t.tz`), or a date already in `TIMEZONE`."""
     locale = t.locale
     lines = [t._("📰 <b>Initiative news</b> · {date}").format(date=news_date(t, created)), ""]
     if draft.titles:

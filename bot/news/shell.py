@@ -24,8 +24,8 @@ def shell_actor() -> str:
 async def post_news_file(settings: Settings, path: Path) -> PostResult:
     """Check the file completely (`NewsFileError` lists every problem), then store the item and its
     deliveries in one transaction; a running bot's broadcaster finds them at its next poll."""
-    i18n = create_i18n(settings.locales_dir, settings.default_locale)
-    draft = load_news_file(path, i18n, dt.datetime.now(dt.UTC).date())
+    i18n = create_i18n(settings.locales_dir, settings.default_locale, settings.tz)
+    draft = load_news_file(path, i18n, dt.datetime.now(dt.UTC))
     actor = shell_actor()
     settings.prepare_database_dir()
     store = await Store.open(settings.database_path)

@@ -59,9 +59,12 @@ def create_dispatcher(
     newsroom: Newsroom,
     i18n: PoI18n,
     broadcaster: Broadcaster | None = None,
+    *,
+    broadcast: bool = True,
 ) -> TrackingDispatcher:
     """The Dispatcher with every router, counting the updates in flight (for a graceful stop); `settings`,
-    `store`, `catalog`, `newsroom` and `broadcaster` reach handlers as keyword arguments."""
+    `store`, `catalog`, `newsroom` and `broadcaster` reach handlers as keyword arguments. `broadcast=False`
+    leaves the outbox alone: the broadcaster is not started (a console on a store that is not its own)."""
     if broadcaster is None:
         broadcaster = Broadcaster(
             newsroom, i18n, rate=settings.broadcast_rate, default_locale=settings.default_locale
@@ -75,8 +78,9 @@ def create_dispatcher(
         broadcaster=broadcaster,
     )
     # Every mode (polling, webhook, console) emits startup/shutdown, so every mode runs the broadcaster.
-    dp.startup.register(broadcaster.on_startup)
-    dp.shutdown.register(broadcaster.on_shutdown)
+    if broadcast:
+        dp.startup.register(broadcaster.on_startup)
+        dp.shutdown.register(broadcaster.on_shutdown)
     # Users are recorded (and their stored language read) before the locale is chosen.
     dp.update.outer_middleware(UserTracking(store.users))
     LocaleMiddleware(i18n=i18n).setup(dp)
@@ -85,9 +89,10 @@ def create_dispatcher(
     return dp
 
 
-async def open_app(settings: Settings, stack: AsyncExitStack) -> App:
+async def open_app(settings: Settings, stack: AsyncExitStack, *, broadcast: bool = True) -> App:
     """Take the store for this process, open it (migrating it), make sure content is loaded, read the
-    catalogs, build the dispatcher. A store another bot serves is a `StoreBusyError` naming that process."""
+    catalogs, build the dispatcher (`broadcast`: see `create_dispatcher`). A store another bot serves is a
+    `StoreBusyError` naming that process."""
     settings.prepare_database_dir()
     lock = StoreLock.acquire(settings.database_path)
     stack.callback(lock.release)  # last out: after the store has closed
@@ -96,6 +101,6 @@ async def open_app(settings: Settings, stack: AsyncExitStack) -> App:
     catalog = Catalog(store.db)
     await catalog.ensure_content(settings.content_dir)
     newsroom = Newsroom(store.db)
-    i18n = create_i18n(settings.locales_dir, settings.default_locale)
-    dp = create_dispatcher(settings, store, catalog, newsroom, i18n)
+    i18n = create_i18n(settings.locales_dir, settings.default_locale, settings.tz)
+    dp = create_dispatcher(settings, store, catalog, newsroom, i18n, broadcast=broadcast)
     return App(settings=settings, store=store, catalog=catalog, newsroom=newsroom, i18n=i18n, dp=dp)
