@@ -35,7 +35,7 @@ def subscriber_locale(stored: str | None, language_code: str | None, default: st
 
 
 def news_date(t: Translator, created: dt.date) -> str:
-    return format_date(created, format="long", locale=t.locale)
+    return format_date(created, format="long", locale=t.babel_locale)
 
 
 def render_item(t: Translator, draft: NewsDraft, created: dt.date, *, footer: bool = True) -> str:

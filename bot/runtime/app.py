@@ -15,6 +15,7 @@ from aiogram.enums import ParseMode
 
 from bot.catalog.library import Catalog
 from bot.catalog.profile import profile_on_startup
+from bot.catalog.recent import RecentSearches
 from bot.core.config import Settings
 from bot.core.i18n import LocaleMiddleware, PoI18n, create_i18n
 from bot.core.retry import RetryMiddleware
@@ -58,8 +59,8 @@ def create_dispatcher(
     i18n: PoI18n,
     broadcaster: Broadcaster | None = None,
 ) -> Dispatcher:
-    """The Dispatcher with every router; `settings`, `store`, `catalog`, `newsroom` and `broadcaster`
-    reach handlers as keyword arguments."""
+    """The Dispatcher with every router; `settings`, `store`, `catalog`, `newsroom`, `broadcaster` and
+    `recent` (the search queries behind results' Back buttons) reach handlers as keyword arguments."""
     if broadcaster is None:
         broadcaster = Broadcaster(
             newsroom, i18n, rate=settings.broadcast_rate, default_locale=settings.default_locale
@@ -71,6 +72,7 @@ def create_dispatcher(
         catalog=catalog,
         newsroom=newsroom,
         broadcaster=broadcaster,
+        recent=RecentSearches(),
     )
     # Every mode (polling, webhook, console) emits startup/shutdown, so every mode runs the broadcaster.
     dp.startup.register(broadcaster.on_startup)
