@@ -12,6 +12,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.catalog.content import Content, Person
+from bot.catalog.recent import TOKEN_RE
 from bot.catalog.search import ABOUT_KEY, INITIATIVE_KEY, NEWS_KEY, SPEAKERS_KEY
 from bot.core.callbacks import (
     INITIATIVE_BACK,
@@ -130,6 +131,13 @@ def search_keyboard(
     builder.row(*_people_buttons(t, content, people, page_of, back=SEARCH_BACK + token), width=PEOPLE_PER_ROW)
     builder.attach(InlineKeyboardBuilder.from_markup(all_speakers_keyboard(t)))
     return builder.as_markup()
+
+
+def is_back(back: str) -> bool:
+    """Whether `back` is a Back target we issue (anything else in a button is forged or from old code)."""
+    if back in ("", INITIATIVE_BACK):
+        return True
+    return back.startswith(SEARCH_BACK) and TOKEN_RE.fullmatch(back.removeprefix(SEARCH_BACK)) is not None
 
 
 def back_target(page: int, back: str) -> CallbackData:

@@ -9,6 +9,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.catalog import screens
 from bot.catalog.handlers.common import show, stale
+from bot.catalog.keyboards import is_back
 from bot.catalog.library import Catalog
 from bot.catalog.recent import RecentSearches
 from bot.catalog.search import ABOUT_KEY, question_topic
@@ -41,7 +42,7 @@ async def speaker_card(
     callback: CallbackQuery, callback_data: SpeakerCb, catalog: Catalog, bot: Bot, t: Translator
 ) -> None:
     person = catalog.content.person(callback_data.slug)
-    if person is None:
+    if person is None or not is_back(callback_data.back):
         await stale(callback, t)
         return
     await show(callback, bot, screens.person(t, catalog.content, person, back=callback_data.back))
