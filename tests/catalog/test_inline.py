@@ -93,7 +93,8 @@ async def test_a_result_is_the_card_in_the_users_language(
     assert words[0] in result.description
     card = card_text(result)
     context, card = card.split("\n\n", 1)  # the line naming the event, for a chat that does not know it
-    assert context.startswith("<i>") and "2022" in context
+    assert context.startswith("<i>")
+    assert "2022" in context
     assert language_of(context) == language_code
     assert card.startswith(f"<b>{title}</b>")
     assert words[1] in card
