@@ -81,7 +81,7 @@ async def test_inline_description_does_not_repeat_the_organisation(driver: Drive
 @pytest.mark.parametrize(("code", "expected"), LANGUAGES)
 @pytest.mark.parametrize("text", ["/SPEAKERS", "/Speakers", "/HELP", "/START", "/Initiative", "/ABOUT"])
 async def test_commands_work_in_any_case(
-    driver: Driver, store: Store, text: str, code: str, expected: str
+    driver: Driver, store: Store, i18n: PoI18n, text: str, code: str, expected: str
 ) -> None:
     sent = one_message(await driver.feed(updates.message(text, language_code=code)))
     assert language_of(sent.text) == expected
