@@ -168,8 +168,9 @@ def news_post_command(settings: Settings, path: Path) -> int:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
         return EXIT_CONTENT
+    subscribers = "1 subscriber" if result.recipients == 1 else f"{result.recipients} subscribers"
     print(
-        f"news #{result.item_id} queued for {result.recipients} subscribers in {settings.database_path}; "
+        f"news #{result.item_id} queued for {subscribers} in {settings.database_path}; "
         "a running bot sends it within seconds"
     )
     return 0

@@ -23,10 +23,12 @@ def person_card(t: Translator, content: Content, person: Person) -> str:
         lines[0] += t.parenthesised(q(person.native))
     if person.is_chair:
         lines.append(hitalic(t._("Chair of the roundtable")))
-    lines.append(q(person.role.get(locale)))
+    role = person.role.get(locale)
+    lines.append(q(role))
     if person.organisation:
         org = content.organisations[person.organisation]
-        lines.append(t._("Organisation: {organisation}").format(organisation=q(org.name.get(locale))))
+        if not _names_organisation(role, org, locale):
+            lines.append(t._("Organisation: {organisation}").format(organisation=q(org.name.get(locale))))
     country = content.countries[person.country]
     lines.append(t._("Country: {country}").format(country=f"{country.flag} {q(country.name.get(locale))}"))
     lines.append("")
@@ -35,7 +37,20 @@ def person_card(t: Translator, content: Content, person: Person) -> str:
 
 
 def event_date(t: Translator, content: Content) -> str:
-    return format_date(content.event.date, format="long", locale=t.locale)
+    return format_date(content.event.date, format="long", locale=t.babel_locale)
+
+
+def shared_context(t: Translator, content: Content, person: Person | None) -> str:
+    """One line naming the event, for a card shared into another chat (inline mode), where nothing else
+    says what it is about: a person's part in the roundtable, or where the initiative was signed."""
+    date = format_date(content.event.date, format="medium", locale=t.babel_locale)
+    if person is None:
+        text = t._("Signed at the Asia Roundtable on Green Low-carbon Development, {date}")
+    elif person.is_chair:
+        text = t._("Chair, Asia Roundtable on Green Low-carbon Development, {date}")
+    else:
+        text = t._("Speaker, Asia Roundtable on Green Low-carbon Development, {date}")
+    return hitalic(text.format(date=date))
 
 
 def about_card(t: Translator, content: Content) -> str:
@@ -67,7 +82,6 @@ def initiative_card(t: Translator, content: Content) -> str:
     initiative = content.initiative
     lines = [
         hbold(q(initiative.title.get(locale))),
-        hitalic(q(initiative.title_note.get(locale))),
         "",
         q(initiative.signatories.get(locale)),
         "",
@@ -76,22 +90,33 @@ def initiative_card(t: Translator, content: Content) -> str:
     ]
     lines += [f"{i}. {q(point.get(locale))}" for i, point in enumerate(initiative.points, start=1)]
     if initiative.named_signatories:
-        lines += ["", hbold(t._("Signatories named in the reports:"))]
-        lines += [
-            f"• {q(s.name.get(locale))} — {q(s.role.get(locale))}" for s in initiative.named_signatories
+        # Telegram shows the first lines of an expandable quote and the rest on a tap.
+        lines += ["", hbold(t._("Among those who signed, the reports name:"))]
+        separator = t.name_separator()
+        names = [
+            f"• {q(s.name.get(locale))}{separator}{q(s.role.get(locale))}"
+            for s in initiative.named_signatories
         ]
-    lines += ["", sources_line(t, content, initiative.sources)]
+        lines.append("<blockquote expandable>" + "\n".join(names) + "</blockquote>")
+    translated = locale in initiative.title_translated
+    lines += ["", sources_line(t, content, initiative.sources, title_translated=translated)]
     return "\n".join(lines)
 
 
-def sources_line(t: Translator, content: Content, source_ids: list[str]) -> str:
+def sources_line(
+    t: Translator, content: Content, source_ids: list[str], *, title_translated: bool = False
+) -> str:
+    """The sources, linked; `title_translated` adds that the title above is our translation."""
     locale = t.locale
     parts = []
     for sid in source_ids:
         source = content.sources[sid]
         title = q(source.title.get(locale))
         parts.append(hlink(title, source.url) if source.url else title)
-    return t._("Sources: {sources}").format(sources=t.list_separator().join(parts))
+    line = t._("Sources: {sources}").format(sources=t.list_separator().join(parts))
+    if title_translated:
+        line += t.parenthesised(t._("title translated"))
+    return line
 
 
 def _stems(text: str) -> list[str]:
@@ -109,8 +134,9 @@ def _names_organisation(role: str, org: Organisation, locale: str) -> bool:
     return bool(wanted) and all(stem in present for stem in wanted)
 
 
-def person_details(t: Translator, content: Content, person: Person) -> str:
-    """Role and organisation for a list; the organisation is left out when the role already names it."""
+def person_details_text(t: Translator, content: Content, person: Person) -> str:
+    """Role and organisation as plain text (an inline result's description); the organisation is left out
+    when the role already names it."""
     locale = t.locale
     role = person.role.get(locale)
     parts = [role]
@@ -118,7 +144,12 @@ def person_details(t: Translator, content: Content, person: Person) -> str:
         org = content.organisations[person.organisation]
         if not _names_organisation(role, org, locale):
             parts.append(org.name.get(locale))
-    return t.comma().join(q(part) for part in parts)
+    return t.comma().join(parts)
+
+
+def person_details(t: Translator, content: Content, person: Person) -> str:
+    """Role and organisation for a list, escaped (see `person_details_text`)."""
+    return q(person_details_text(t, content, person))
 
 
 def person_entry(t: Translator, content: Content, person: Person, number: int) -> str:

@@ -9,7 +9,7 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
@@ -102,7 +102,8 @@ class NamedSignatory(Model):
 
 class Initiative(Model):
     title: L10n
-    title_note: L10n
+    # The languages whose title is our translation, not one the sources print: the card says so.
+    title_translated: list[Literal["ru", "en", "zh"]] = Field(default_factory=list)
     signatories_count: int = Field(ge=1)
     signatories: L10n
     calls_for: L10n

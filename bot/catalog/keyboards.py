@@ -12,11 +12,17 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.catalog.content import Content, Person
+from bot.catalog.recent import TOKEN_RE
+from bot.catalog.search import ABOUT_KEY, INITIATIVE_KEY, NEWS_KEY, SPEAKERS_KEY
 from bot.core.callbacks import (
+    INITIATIVE_BACK,
+    SEARCH_BACK,
+    ForgetCb,
     LanguageCb,
     MenuAction,
     MenuCb,
     NewsPageCb,
+    SearchCb,
     SpeakerCb,
     SpeakersPageCb,
     SubscribeCb,
@@ -40,7 +46,7 @@ def subscribe_button(t: Translator, subscribed: bool) -> InlineKeyboardButton:
     """Shows the current state: subscribed people see Unsubscribe, everyone else Subscribe."""
     if subscribed:
         return _button(t._("🔕 Unsubscribe"), SubscribeCb(on=False))
-    return _button(t._("🔔 Subscribe to news"), SubscribeCb(on=True))
+    return _button(t._("🔔 Subscribe"), SubscribeCb(on=True))
 
 
 def main_menu(t: Translator, subscribed: bool) -> InlineKeyboardMarkup:
@@ -68,8 +74,14 @@ def about_keyboard(t: Translator) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def initiative_keyboard(t: Translator, subscribed: bool) -> InlineKeyboardMarkup:
+def initiative_keyboard(
+    t: Translator, content: Content, subscribed: bool, page_of: dict[str, int]
+) -> InlineKeyboardMarkup:
+    """The named signatories who also spoke (their cards come Back here), Subscribe, and the menu."""
     builder = InlineKeyboardBuilder()
+    signed = [content.by_slug[s.person] for s in content.initiative.named_signatories if s.person]
+    if signed:
+        builder.row(*_people_buttons(t, content, signed, page_of, back=INITIATIVE_BACK), width=PEOPLE_PER_ROW)
     builder.row(subscribe_button(t, subscribed))
     builder.row(menu_button(t))
     return builder.as_markup()
@@ -82,13 +94,13 @@ def back_to_menu(t: Translator) -> InlineKeyboardMarkup:
 
 
 def _people_buttons(
-    t: Translator, content: Content, people: Sequence[Person], page_of: dict[str, int]
+    t: Translator, content: Content, people: Sequence[Person], page_of: dict[str, int], back: str = ""
 ) -> list[InlineKeyboardButton]:
     locale = t.locale
     return [
         _button(
             f"{content.countries[p.country].flag} {p.name.get(locale)}",
-            SpeakerCb(slug=p.slug, page=page_of.get(p.slug, 0)),
+            SpeakerCb(slug=p.slug, page=page_of.get(p.slug, 0), back=back),
         )
         for p in people
     ]
@@ -112,20 +124,38 @@ def speakers_keyboard(
 
 
 def search_keyboard(
-    t: Translator, content: Content, people: Sequence[Person], page_of: dict[str, int]
+    t: Translator, content: Content, people: Sequence[Person], page_of: dict[str, int], token: str
 ) -> InlineKeyboardMarkup:
+    """One button per person found (their cards come Back to these results: `token`), all speakers, menu."""
     builder = InlineKeyboardBuilder()
-    builder.row(*_people_buttons(t, content, people, page_of), width=PEOPLE_PER_ROW)
+    builder.row(*_people_buttons(t, content, people, page_of, back=SEARCH_BACK + token), width=PEOPLE_PER_ROW)
     builder.attach(InlineKeyboardBuilder.from_markup(all_speakers_keyboard(t)))
     return builder.as_markup()
 
 
-def person_keyboard(t: Translator, person: Person, page: int) -> InlineKeyboardMarkup:
-    """Back to the list page the person is on; Share opens inline mode with the person's name."""
+def is_back(back: str) -> bool:
+    """Whether `back` is a Back target we issue (anything else in a button is forged or from old code)."""
+    if back in ("", INITIATIVE_BACK):
+        return True
+    return back.startswith(SEARCH_BACK) and TOKEN_RE.fullmatch(back.removeprefix(SEARCH_BACK)) is not None
+
+
+def back_target(page: int, back: str) -> CallbackData:
+    """Where a card's Back button goes: the initiative, search results (a token), or list page `page`."""
+    if back == INITIATIVE_BACK:
+        return MenuCb(action=MenuAction.INITIATIVE)
+    if back.startswith(SEARCH_BACK) and len(back) > len(SEARCH_BACK):
+        return SearchCb(token=back.removeprefix(SEARCH_BACK))
+    return SpeakersPageCb(page=page)
+
+
+def person_keyboard(t: Translator, person: Person, back: CallbackData) -> InlineKeyboardMarkup:
+    """Back to where the card was opened from; Share opens inline mode with the person's name; the menu."""
     builder = InlineKeyboardBuilder()
     builder.row(
-        _button(t._("◀ Back to the list"), SpeakersPageCb(page=page)),
+        _button(t._("◀ Back"), back),
         InlineKeyboardButton(text=t._("↗ Share"), switch_inline_query=person.name.get(t.locale)),
+        menu_button(t),
     )
     return builder.as_markup()
 
@@ -145,5 +175,32 @@ def language_keyboard(t: Translator) -> InlineKeyboardMarkup:
 
 def all_speakers_keyboard(t: Translator) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.row(_button(t._("👥 All speakers"), SpeakersPageCb(page=0)))
+    builder.row(_button(t._("👥 All speakers"), SpeakersPageCb(page=0)), menu_button(t))
+    return builder.as_markup()
+
+
+def topic_button(t: Translator, key: str) -> InlineKeyboardButton:
+    """The button to the screen that answers a question about `key` (`search.question_topic`)."""
+    if key == INITIATIVE_KEY:
+        return _button(t._("📜 Initiative"), MenuCb(action=MenuAction.INITIATIVE))
+    if key == NEWS_KEY:
+        return _button(t._("📰 News"), NewsPageCb(page=0))
+    if key == SPEAKERS_KEY:
+        return _button(t._("👥 Speakers"), MenuCb(action=MenuAction.SPEAKERS))
+    if key != ABOUT_KEY:
+        raise ValueError(f"no screen answers {key!r}")
+    return _button(t._("ℹ️ About the roundtable"), MenuCb(action=MenuAction.ABOUT))
+
+
+def question_keyboard(t: Translator, key: str) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.row(topic_button(t, key), menu_button(t))
+    return builder.as_markup()
+
+
+def forget_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    """/forget: the confirmation button, and the way out without deleting anything."""
+    builder = InlineKeyboardBuilder()
+    builder.row(_button(t._("🗑 Delete my data"), ForgetCb()))
+    builder.row(menu_button(t))
     return builder.as_markup()

@@ -32,9 +32,11 @@ def public_commands(t: Translator) -> list[tuple[str, str]]:
         ("speaker", t._("Find a speaker by name, organisation or country")),
         ("initiative", t._("The initiative signed at the roundtable")),
         ("news", t._("News about the initiative")),
-        ("subscribe", t._("Get news about the initiative")),
-        ("unsubscribe", t._("Stop the news")),
+        ("subscribe", t._("Subscribe to news about the initiative")),
+        ("unsubscribe", t._("Unsubscribe from the news")),
         ("language", t._("Change the language")),
+        ("privacy", t._("What the bot stores about you")),
+        ("forget", t._("Delete your data")),
         ("help", t._("What this bot can do")),
     ]
 
@@ -55,8 +57,8 @@ class Profile:
 def profile(t: Translator, content: Content) -> Profile:
     """The profile in `t`'s locale (plain text: descriptions are not parsed as HTML)."""
     description = t._(
-        "I know the {title} ({date}, {format}): its speakers, its chair and the initiative signed there. "
-        "I speak Russian, English and Chinese."
+        "The speakers, the chair and the initiative of the {title} ({date}, {format}). Find a speaker by "
+        "name, organisation or country, in Russian, English or Chinese."
     ).format(
         title=content.event.title.get(t.locale),
         date=event_date(t, content),

@@ -14,6 +14,7 @@ from bot.catalog import cards as render
 from bot.catalog import keyboards as kb
 from bot.catalog.content import Content, Person
 from bot.catalog.profile import public_commands
+from bot.catalog.search import ABOUT_KEY, INITIATIVE_KEY, NEWS_KEY, SPEAKERS_KEY
 from bot.core.html import hbold, q
 from bot.core.i18n import Translator
 
@@ -45,8 +46,7 @@ def page_of(content: Content) -> dict[str, int]:
 def greeting(t: Translator, content: Content, subscribed: bool, private: bool) -> Screen:
     title = content.event.title.get(t.locale)
     hello = t._(
-        "Hello! I know everything about the <b>{title}</b>: its speakers, its chair and the "
-        "initiative signed there."
+        "Hello! Here you will find the speakers, the chair and the initiative of the <b>{title}</b>."
     ).format(title=q(title))
     if private:
         hint = t._(
@@ -62,7 +62,9 @@ def about(t: Translator, content: Content) -> Screen:
 
 
 def initiative(t: Translator, content: Content, subscribed: bool) -> Screen:
-    return Screen(render.initiative_card(t, content), kb.initiative_keyboard(t, subscribed))
+    return Screen(
+        render.initiative_card(t, content), kb.initiative_keyboard(t, content, subscribed, page_of(content))
+    )
 
 
 def speakers(t: Translator, content: Content, page: int = 0) -> Screen | None:
@@ -84,16 +86,18 @@ def _speakers_page(t: Translator, content: Content, page: int, pages: int) -> Sc
     return Screen(text, markup)
 
 
-def person(t: Translator, content: Content, person: Person) -> Screen:
-    return Screen(
-        render.person_card(t, content, person), kb.person_keyboard(t, person, page_of(content)[person.slug])
-    )
+def person(t: Translator, content: Content, person: Person, back: str = "") -> Screen:
+    """A person's card; Back returns to `back` (`core.callbacks.SpeakerCb.back`), by default to the list page
+    the person is on."""
+    target = kb.back_target(page_of(content)[person.slug], back)
+    return Screen(render.person_card(t, content, person), kb.person_keyboard(t, person, target))
 
 
-def found(t: Translator, content: Content, people: list[Person], more: bool) -> Screen:
+def found(t: Translator, content: Content, people: list[Person], more: bool, token: str) -> Screen:
+    """Several people found; their cards come Back here through `token` (`catalog.recent`)."""
     return Screen(
         render.search_results(t, content, people, more),
-        kb.search_keyboard(t, content, people, page_of(content)),
+        kb.search_keyboard(t, content, people, page_of(content), token),
     )
 
 
@@ -130,11 +134,29 @@ def speaker_usage(t: Translator) -> Screen:
     )
 
 
+def question(t: Translator, key: str) -> Screen:
+    """A question nobody's name answers (`search.question_topic`): where the answer is, with its button."""
+    intro = t._("I answer questions with cards.")
+    if key == INITIATIVE_KEY:
+        where = t._("The initiative's card has its five points and who signed it.")
+    elif key == NEWS_KEY:
+        where = t._("News about the initiative is under /news; /subscribe brings each item to you.")
+    elif key == SPEAKERS_KEY:
+        where = t._("The speakers list has everyone who spoke and the chair.")
+    else:
+        where = t._("The roundtable's card has its date, format, organiser and theme.")
+    return Screen(f"{intro} {where}", kb.question_keyboard(t, key))
+
+
+# The current language's name as it reads inside a sentence ("Current: English", "Сейчас: русский").
+_LANGUAGE_IN_SENTENCE: dict[str, str] = {"ru": "русский", "en": "English", "zh": "中文"}
+
+
 def language(t: Translator) -> Screen:
     text = "\n".join(
         [
-            t._("🌐 Choose the language I speak to you in."),
-            t._("Now: {language}").format(language=kb.LOCALE_NAMES[t.locale]),
+            t._("🌐 Choose your language."),
+            t._("Current: {language}").format(language=_LANGUAGE_IN_SENTENCE.get(t.locale, t.locale)),
         ]
     )
     return Screen(text, kb.language_keyboard(t))
@@ -142,7 +164,8 @@ def language(t: Translator) -> Screen:
 
 def help_screen(t: Translator, bot_username: str | None) -> Screen:
     lines = [hbold(t._("What I can do")), ""]
-    lines += [f"/{command} — {q(description)}" for command, description in public_commands(t)]
+    separator = t.name_separator()
+    lines += [f"/{command}{separator}{q(description)}" for command, description in public_commands(t)]
     lines += [
         "",
         t._("In a private chat, just send me a name, an organisation or a country to find a speaker."),
@@ -157,7 +180,50 @@ def help_screen(t: Translator, bot_username: str | None) -> Screen:
 
 
 def unknown_command(t: Translator) -> Screen:
-    return Screen(t._("I don't know that command. Send /help to see what I can do."))
+    return Screen(
+        t._("There is no such command. /help lists them all, or choose from the menu."), kb.back_to_menu(t)
+    )
+
+
+def privacy(t: Translator) -> Screen:
+    """/privacy: what is stored about the user, why, and for how long (store/migrations.py is the truth)."""
+    lines = [
+        hbold(t._("What I store about you")),
+        "",
+        t._("• your Telegram user id;"),
+        t._("• the language you chose, and the language code your Telegram app sends;"),
+        t._("• whether you subscribed to the news, and since when;"),
+        t._("• a delivery log of the news sent to you: whether each item arrived, and the error if not;"),
+        t._("• when I first heard from you, and roughly when last."),
+        t._("For admins, also an unfinished /post draft; the news they post keeps their id as its author."),
+        "",
+        t._(
+            "Why: to answer in your language, to send the news you asked for only once, and to count "
+            "deliveries. I do not store your name, your username or your messages."
+        ),
+        "",
+        t._(
+            "How long: until you send /forget. If you block the bot, your subscription ends when the next "
+            "news item cannot reach you; the rest stays until /forget."
+        ),
+    ]
+    return Screen("\n".join(lines), kb.back_to_menu(t))
+
+
+def forget_confirm(t: Translator) -> Screen:
+    text = t._(
+        "Delete everything I store about you: your language, your subscription and the log of the news "
+        "sent to you? This cannot be undone."
+    )
+    return Screen(text, kb.forget_keyboard(t))
+
+
+def forgotten(t: Translator) -> Screen:
+    text = t._(
+        "Done: I have deleted everything I stored about you. If you write to me again, I will start "
+        "recording again, as /privacy explains."
+    )
+    return Screen(text, kb.back_to_menu(t))
 
 
 def all_screens(
@@ -170,17 +236,23 @@ def all_screens(
         "about": about(t, content),
         "initiative": initiative(t, content, subscribed=False),
         "initiative subscribed": initiative(t, content, subscribed=True),
-        "found all": found(t, content, list(content.people[:SEARCH_LIMIT]), more=True),
+        "found all": found(t, content, list(content.people[:SEARCH_LIMIT]), more=True, token="A" * 10),
         "not found": not_found(t, "x" * 5000),
         "query too long": query_too_long(t),
         "speaker usage": speaker_usage(t),
         "language": language(t),
         "help": help_screen(t, bot_username),
         "unknown command": unknown_command(t),
+        "privacy": privacy(t),
+        "forget": forget_confirm(t),
+        "forgotten": forgotten(t),
     }
+    for key in (ABOUT_KEY, INITIATIVE_KEY, NEWS_KEY, SPEAKERS_KEY):
+        screens[f"question {key}"] = question(t, key)
     pages = page_count(content)
     for page in range(pages):
         screens[f"speakers page {page}"] = _speakers_page(t, content, page, pages)
     for p in content.people:
         screens[f"person {p.slug}"] = person(t, content, p)
+        screens[f"person {p.slug} from search"] = person(t, content, p, back="r" + "A" * 10)
     return screens

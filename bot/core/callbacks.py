@@ -32,11 +32,24 @@ class SpeakersPageCb(CallbackData, prefix="sp"):
     page: int
 
 
+# Where a card's Back button returns (`SpeakerCb.back`): the list page (the default), the initiative, or the
+# search results a token stands for (`SEARCH_BACK` + token).
+INITIATIVE_BACK = "i"
+SEARCH_BACK = "r"
+
+
 class SpeakerCb(CallbackData, prefix="s"):
-    """One person's card; `page` is the list page that Back returns to."""
+    """One person's card; Back returns to `back` (see above), or to list page `page` when it is empty."""
 
     slug: str
     page: int = 0
+    back: str = ""
+
+
+class SearchCb(CallbackData, prefix="r"):
+    """Search results again: `token` stands for a query kept server-side (`catalog.recent.RecentSearches`)."""
+
+    token: str
 
 
 class LanguageCb(CallbackData, prefix="l"):
@@ -53,6 +66,10 @@ class NewsPageCb(CallbackData, prefix="n"):
     """A page of the news list."""
 
     page: int
+
+
+class ForgetCb(CallbackData, prefix="f"):
+    """/forget's confirmation button: delete everything stored about the user who presses it."""
 
 
 class PostCb(CallbackData, prefix="p"):

@@ -41,6 +41,10 @@ log = logging.getLogger(__name__)
 _LIST_SEPARATOR = {"zh": "；"}
 _COMMA = {"zh": "，"}
 _PARENS = {"zh": ("（", "）")}
+# Between a name and what follows it (a role, a command's description): Chinese takes a full-width colon.
+_NAME_SEPARATOR = {"zh": "："}
+# The Babel locale for dates: English dates are British ("20 December 2022").
+_BABEL_LOCALE = {"en": "en_GB"}
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,15 @@ class Translator:
 
     def comma(self) -> str:
         return _COMMA.get(self.locale, ", ")
+
+    def name_separator(self) -> str:
+        """Between a name and its role (`Liu Hanyuan — Chairman…`, `刘汉元：通威集团董事局主席`)."""
+        return _NAME_SEPARATOR.get(self.locale, " — ")
+
+    @property
+    def babel_locale(self) -> str:
+        """The locale Babel formats dates and numbers in (`en_GB` for English)."""
+        return _BABEL_LOCALE.get(self.locale, self.locale)
 
     def parenthesised(self, text: str) -> str:
         """`text` in parentheses, full-width in Chinese; `text` must already be escaped."""

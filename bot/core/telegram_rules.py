@@ -48,6 +48,11 @@ class _TelegramHTML(HTMLParser):
             self.errors.append("<a> without href")
         if tag == "span" and ("class", "tg-spoiler") not in attrs:
             self.errors.append("<span> without class tg-spoiler")
+        if tag == "blockquote":  # `<blockquote expandable>` collapses a long quote; quotes do not nest
+            if any(name != "expandable" for name, _ in attrs):
+                self.errors.append("<blockquote> with an attribute other than expandable")
+            if "blockquote" in self.stack:
+                self.errors.append("nested <blockquote>")
         self.stack.append(tag)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:

@@ -37,7 +37,7 @@ def subscriber_locale(stored: str | None, language_code: str | None, default: st
 
 def news_date(t: Translator, created: dt.date) -> str:
     """The item's date for `t`'s reader: a datetime is shown as its day in `t.tz` (`TIMEZONE`)."""
-    return format_date(t.date_of(created), format="long", locale=t.locale)
+    return format_date(t.date_of(created), format="long", locale=t.babel_locale)
 
 
 def render_item(t: Translator, draft: NewsDraft, created: dt.date, *, footer: bool = True) -> str:

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 def eta_text(t: Translator, seconds: float) -> str:
     delta = dt.timedelta(seconds=max(seconds, 1))
-    return format_timedelta(delta, granularity="second", threshold=1.1, locale=t.locale)
+    return format_timedelta(delta, granularity="second", threshold=1.1, locale=t.babel_locale)
 
 
 def progress_text(t: Translator, progress: ItemProgress, eta_seconds: float) -> str:

@@ -273,6 +273,12 @@ class OutboxRepository:
                 (state, error, utcnow(), item_id, user_id),
             )
 
+    async def forget(self, user_id: int) -> int:
+        """Delete every delivery row for `user_id` (/forget); returns how many there were."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute("DELETE FROM delivery WHERE user_id = ?", (user_id,))
+            return cur.rowcount
+
     async def get(self, item_id: int, user_id: int) -> dict[str, Any] | None:
         async with self.db.read(
             "SELECT * FROM delivery WHERE item_id = ? AND user_id = ?", (item_id, user_id)

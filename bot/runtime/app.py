@@ -15,6 +15,7 @@ from aiogram.enums import ParseMode
 
 from bot.catalog.library import Catalog
 from bot.catalog.profile import profile_on_startup
+from bot.catalog.recent import RecentSearches
 from bot.core.config import Settings
 from bot.core.i18n import LocaleMiddleware, PoI18n, create_i18n
 from bot.core.retry import RetryMiddleware
@@ -63,8 +64,9 @@ def create_dispatcher(
     broadcast: bool = True,
 ) -> TrackingDispatcher:
     """The Dispatcher with every router, counting the updates in flight (for a graceful stop); `settings`,
-    `store`, `catalog`, `newsroom` and `broadcaster` reach handlers as keyword arguments. `broadcast=False`
-    leaves the outbox alone: the broadcaster is not started (a console on a store that is not its own)."""
+    `store`, `catalog`, `newsroom`, `broadcaster` and `recent` (the search queries behind results' Back
+    buttons) reach handlers as keyword arguments. `broadcast=False` leaves the outbox alone: the broadcaster
+    is not started (a console on a store that is not its own)."""
     if broadcaster is None:
         broadcaster = Broadcaster(
             newsroom, i18n, rate=settings.broadcast_rate, default_locale=settings.default_locale
@@ -76,6 +78,7 @@ def create_dispatcher(
         catalog=catalog,
         newsroom=newsroom,
         broadcaster=broadcaster,
+        recent=RecentSearches(),
     )
     # Every mode (polling, webhook, console) emits startup/shutdown, so every mode runs the broadcaster.
     if broadcast:

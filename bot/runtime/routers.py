@@ -12,7 +12,7 @@ from bot.catalog.handlers import about, fallback, initiative, inline, language, 
 from bot.catalog.handlers import help as help_
 from bot.news.handlers import admin, members
 from bot.news.handlers import subscribers as news
-from bot.runtime import errors
+from bot.runtime import errors, privacy
 
 
 def get_routers() -> list[Router]:
@@ -31,6 +31,7 @@ def get_routers() -> list[Router]:
         initiative.create_router(),
         language.create_router(),
         help_.create_router(),
+        privacy.create_router(),
         # Keep last: it takes any private text and answers any button the routers above did not.
         fallback.create_router(),
     ]

@@ -67,6 +67,14 @@ class UserRepository:
         cached = self._cache.get(user_id)
         self._remember(user_id, (cached[0] if cached else None, locale))
 
+    async def forget(self, user_id: int) -> None:
+        """Delete the user's row and their subscription (idempotent). Rows a feature keeps about them (the
+        news outbox) are that feature's to delete; the next update from them records them afresh."""
+        async with self.db.transaction() as conn:
+            await conn.execute("DELETE FROM subscription WHERE user_id = ?", (user_id,))
+            await conn.execute("DELETE FROM user WHERE id = ?", (user_id,))
+        self._cache.pop(user_id, None)
+
     async def count(self) -> int:
         async with self.db.read("SELECT count(*) FROM user") as cur:
             row = await cur.fetchone()

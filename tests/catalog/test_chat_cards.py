@@ -7,7 +7,7 @@ import pytest
 from bot.catalog import screens
 from bot.catalog.library import Catalog
 from bot.catalog.profile import public_commands
-from bot.core.callbacks import MenuAction, MenuCb, SubscribeCb
+from bot.core.callbacks import INITIATIVE_BACK, MenuAction, MenuCb, SpeakerCb, SubscribeCb
 from bot.core.i18n import PoI18n
 from bot.store import Store
 from tests import updates
@@ -15,6 +15,11 @@ from tests.chat_support import LANGUAGES, buttons, datas, one_answer, one_edit, 
 from tests.conftest import Driver, language_of
 
 MENU = MenuCb(action=MenuAction.MENU).pack()
+# The named signatories who also spoke, as buttons on the initiative card (their cards come Back to it).
+SIGNED = [
+    SpeakerCb(slug=slug, page=0, back=INITIATIVE_BACK).pack()
+    for slug in ("almas-chukin", "yahaya-berakhtali", "li-baoqing", "an-fengquan")
+]
 
 
 @pytest.mark.parametrize(("code", "expected"), LANGUAGES)
@@ -25,7 +30,7 @@ async def test_about(
     t = i18n.translator(expected)
     assert sent.text == screens.about(t, catalog.content).text
     assert language_of(sent.text) == expected
-    assert {"ru": "20 декабря 2022", "en": "December 20, 2022", "zh": "2022年12月20日"}[expected] in sent.text
+    assert {"ru": "20 декабря 2022", "en": "20 December 2022", "zh": "2022年12月20日"}[expected] in sent.text
     assert {"ru": "9 приглашённых спикеров", "en": "9 guest speakers", "zh": "9位特邀嘉宾"}[
         expected
     ] in sent.text
@@ -49,12 +54,12 @@ async def test_initiative(
     assert sent.text == screens.initiative(t, catalog.content, subscribed=False).text
     assert language_of(sent.text) == expected
     assert catalog.content.initiative.title.get(expected) in sent.text.replace("&quot;", '"')
-    assert datas(sent.reply_markup) == [SubscribeCb(on=True).pack(), MENU]
+    assert datas(sent.reply_markup) == [*SIGNED, SubscribeCb(on=True).pack(), MENU]
 
     await store.subscriptions.subscribe(51)
     data = MenuCb(action=MenuAction.INITIATIVE).pack()
     sent_cb = await driver.feed(updates.callback(data, user_id=51, language_code=code))
-    assert datas(one_edit(sent_cb).reply_markup) == [SubscribeCb(on=False).pack(), MENU]
+    assert datas(one_edit(sent_cb).reply_markup) == [*SIGNED, SubscribeCb(on=False).pack(), MENU]
     one_answer(sent_cb)
 
 
@@ -65,7 +70,7 @@ async def test_help_lists_every_command(driver: Driver, i18n: PoI18n, code: str,
     t = i18n.translator(expected)
     commands = public_commands(t)
     for command, description in commands:
-        assert f"/{command} — {description}" in sent.text
+        assert f"/{command}{t.name_separator()}{description}" in sent.text
     assert "@roundtable_bot" in sent.text
     assert datas(sent.reply_markup) == [MENU]
     assert language_of(buttons(sent.reply_markup)[0].text) == expected

@@ -10,6 +10,8 @@ from aiogram.methods import AnswerCallbackQuery, EditMessageText, GetMe, SendMes
 from bot.catalog import screens
 from bot.catalog.content import Person
 from bot.catalog.library import Catalog
+from bot.catalog.recent import RecentSearches
+from bot.catalog.search import Match, Tier
 from bot.core.callbacks import MenuAction, MenuCb, SpeakerCb, SpeakersPageCb
 from bot.core.i18n import PoI18n
 from bot.core.telegram_rules import MESSAGE_LIMIT, html_problems, visible_text
@@ -31,6 +33,9 @@ class FakeSearch:
     def search(self, query: str, limit: int | None = None) -> list[Person]:
         self.queries.append((query, limit))
         return self.results[:limit]
+
+    def matches(self, query: str, limit: int | None = None, *, documents: bool = False) -> list[Match]:
+        return [Match(f"p:{p.slug}", Tier.EXACT_NAME, p) for p in self.search(query, limit)]
 
 
 @pytest.fixture
@@ -105,7 +110,8 @@ async def test_speaker_button_edits_into_the_card_with_back_and_share(
     edit = one_edit(sent)
     t = i18n.translator(expected)
     assert edit.text == screens.person(t, catalog.content, person).text
-    back, share = buttons(edit.reply_markup)
+    back, share, menu = buttons(edit.reply_markup)
+    assert menu.callback_data == MENU
     assert back.callback_data == SpeakersPageCb(page=0).pack()
     assert language_of(back.text + share.text) == expected
     assert share.switch_inline_query == person.name.get(expected)
@@ -187,7 +193,7 @@ async def test_speaker_with_one_match_shows_the_card(
     sent = one_message(await driver.feed(updates.message("/speaker chukin", language_code=code)))
     t = i18n.translator(expected)
     assert sent.text == screens.person(t, catalog.content, person).text
-    assert fake_search.queries == [("chukin", screens.SEARCH_LIMIT + 1)]
+    assert fake_search.queries == [("chukin", screens.SEARCH_LIMIT + 3)]
 
 
 @pytest.mark.parametrize(("code", "expected"), LANGUAGES)
@@ -198,9 +204,11 @@ async def test_speaker_with_several_matches_lists_them_with_buttons(
     sent = one_message(await driver.feed(updates.message("/speaker china", language_code=code)))
     assert language_of(sent.text) == expected
     assert "3" in sent.text
+    back = "r" + RecentSearches.token_for("china")
     assert datas(sent.reply_markup) == [
-        *(SpeakerCb(slug=p.slug, page=0).pack() for p in fake_search.results),
+        *(SpeakerCb(slug=p.slug, page=0, back=back).pack() for p in fake_search.results),
         SpeakersPageCb(page=0).pack(),
+        MENU,
     ]
 
 
@@ -210,7 +218,7 @@ async def test_speaker_with_too_many_matches_says_so(
     monkeypatch.setattr(screens, "SEARCH_LIMIT", 4)
     fake_search.results = list(catalog.content.people)
     sent = one_message(await driver.feed(updates.message("/speaker a")))
-    assert len(datas(sent.reply_markup)) == 4 + 1
+    assert len(datas(sent.reply_markup)) == 4 + 2
     assert "narrow" in sent.text
 
 
@@ -223,7 +231,7 @@ async def test_speaker_with_no_match_replies_politely_quoting_escaped(
     assert html_problems(sent.text) == []
     assert "<b>Nobody</b> &amp; co" not in sent.text
     assert "&lt;b&gt;Nobody&lt;/b&gt; &amp; co" in sent.text
-    assert datas(sent.reply_markup) == [SpeakersPageCb(page=0).pack()]
+    assert datas(sent.reply_markup) == [SpeakersPageCb(page=0).pack(), MENU]
 
 
 @pytest.mark.parametrize(("code", "expected"), LANGUAGES)
@@ -277,10 +285,11 @@ async def test_free_text_no_match_quotes_briefly(
 
 @pytest.mark.parametrize(("code", "expected"), LANGUAGES)
 async def test_unknown_command_in_private_points_to_help(driver: Driver, code: str, expected: str) -> None:
-    for text in ("/nonsense", "/speakers@other_bot", "/", "/Speakers"):
+    for text in ("/nonsense", "/speakers@other_bot", "/"):
         sent = one_message(await driver.feed(updates.message(text, language_code=code)))
         assert "/help" in sent.text
         assert language_of(sent.text) == expected
+        assert datas(sent.reply_markup) == [MENU]
 
 
 GROUP: dict[str, Any] = {"chat_type": "supergroup", "chat_id": -100777}

@@ -77,9 +77,9 @@ async def test_empty_query_lists_the_roundtable_everyone_and_the_initiative(
 @pytest.mark.parametrize(
     ("language_code", "title", "words"),
     [
-        ("ru", "Ан Фэнцюань", ["Международного энергетического агентства", "Организация"]),
-        ("en", "An Fengquan", ["International Energy Agency", "Organisation"]),
-        ("zh", "安丰全", ["国际能源署", "机构"]),
+        ("ru", "Ан Фэнцюань", ["Международного энергетического агентства", "Председатель круглого стола"]),
+        ("en", "An Fengquan", ["International Energy Agency", "Chair of the roundtable"]),
+        ("zh", "安丰全", ["国际能源署", "圆桌峰会主持人"]),
     ],
 )
 async def test_a_result_is_the_card_in_the_users_language(
@@ -92,6 +92,10 @@ async def test_a_result_is_the_card_in_the_users_language(
     assert result.description is not None
     assert words[0] in result.description
     card = card_text(result)
+    context, card = card.split("\n\n", 1)  # the line naming the event, for a chat that does not know it
+    assert context.startswith("<i>")
+    assert "2022" in context
+    assert language_of(context) == language_code
     assert card.startswith(f"<b>{title}</b>")
     assert words[1] in card
     assert language_of(card.replace("(安丰全)", "")) == language_code  # the native spelling aside

@@ -88,6 +88,13 @@ def test_dates_are_localised_by_babel() -> None:
     assert format_date(day, format="long", locale="zh") == "2022年12月20日"
 
 
+def test_english_dates_are_british(i18n: PoI18n) -> None:
+    t = i18n.translator("en")
+    assert t.babel_locale == "en_GB"
+    assert format_date(dt.date(2022, 12, 20), format="long", locale=t.babel_locale) == "20 December 2022"
+    assert i18n.translator("ru").babel_locale == "ru"
+
+
 @pytest.mark.parametrize(
     ("code", "expected"),
     [

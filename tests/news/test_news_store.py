@@ -219,3 +219,13 @@ def test_news_post_cli_refuses_bad_files_before_storing_anything(
 def test_news_post_cli_missing_file(tmp_path: Path, db_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["news", "post", str(tmp_path / "nope.toml")]) == 1
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_news_post_cli_says_one_subscriber_in_the_singular(
+    tmp_path: Path, db_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    asyncio.run(_subscribe(db_env, [1]))
+    path = tmp_path / "item.toml"
+    path.write_text(GOOD, encoding="utf-8")
+    assert main(["news", "post", str(path)]) == 0
+    assert "queued for 1 subscriber in " in capsys.readouterr().out

@@ -25,6 +25,6 @@ async def about_button(callback: CallbackQuery, catalog: Catalog, bot: Bot, t: T
 
 def create_router() -> Router:
     router = Router(name="about")
-    router.message.register(about, Command("about"))
+    router.message.register(about, Command("about", ignore_case=True))
     router.callback_query.register(about_button, MenuCb.filter(F.action == MenuAction.ABOUT))
     return router

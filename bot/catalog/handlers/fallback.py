@@ -11,7 +11,9 @@ from bot.catalog import screens
 from bot.catalog.handlers.common import stale
 from bot.catalog.handlers.speakers import search_screen
 from bot.catalog.library import Catalog
+from bot.catalog.recent import RecentSearches
 from bot.core.i18n import Translator
+from bot.store import Store
 
 
 async def unknown_command(message: Message, t: Translator) -> None:
@@ -19,8 +21,11 @@ async def unknown_command(message: Message, t: Translator) -> None:
     await message.answer(screen.text, reply_markup=screen.markup)
 
 
-async def free_text(message: Message, catalog: Catalog, t: Translator) -> None:
-    screen = search_screen(t, catalog, message.text or "")
+async def free_text(
+    message: Message, catalog: Catalog, recent: RecentSearches, store: Store, t: Translator
+) -> None:
+    user_id = message.from_user.id if message.from_user else None
+    screen = await search_screen(t, catalog, recent, store, user_id, message.text or "")
     await message.answer(screen.text, reply_markup=screen.markup)
 
 

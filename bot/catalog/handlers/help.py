@@ -24,6 +24,6 @@ async def help_button(callback: CallbackQuery, bot: Bot, t: Translator) -> None:
 
 def create_router() -> Router:
     router = Router(name="help")
-    router.message.register(help_command, Command("help"))
+    router.message.register(help_command, Command("help", ignore_case=True))
     router.callback_query.register(help_button, MenuCb.filter(F.action == MenuAction.HELP))
     return router

@@ -32,6 +32,6 @@ async def initiative_button(
 
 def create_router() -> Router:
     router = Router(name="initiative")
-    router.message.register(initiative, Command("initiative"))
+    router.message.register(initiative, Command("initiative", ignore_case=True))
     router.callback_query.register(initiative_button, MenuCb.filter(F.action == MenuAction.INITIATIVE))
     return router

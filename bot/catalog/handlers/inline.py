@@ -21,7 +21,14 @@ from aiogram.types import (
     InputTextMessageContent,
 )
 
-from bot.catalog.cards import about_card, event_date, initiative_card, person_card
+from bot.catalog.cards import (
+    about_card,
+    event_date,
+    initiative_card,
+    person_card,
+    person_details_text,
+    shared_context,
+)
 from bot.catalog.content import Content
 from bot.catalog.inline_keyboards import open_in_bot, start_link
 from bot.catalog.library import Catalog
@@ -56,10 +63,13 @@ def _blank(t: Translator, username: str | None) -> InlineQueryResultArticle:
 
 
 def _card_text(t: Translator, content: Content, match: Match) -> str:
-    """The message a chosen result posts."""
+    """The message a chosen result posts; a person's or the initiative's card first names the event, which
+    the chat it lands in may know nothing about."""
     if match.person is not None:
-        return person_card(t, content, match.person)
-    return about_card(t, content) if match.key == ABOUT_KEY else initiative_card(t, content)
+        return shared_context(t, content, match.person) + "\n\n" + person_card(t, content, match.person)
+    if match.key == ABOUT_KEY:
+        return about_card(t, content)
+    return shared_context(t, content, None) + "\n\n" + initiative_card(t, content)
 
 
 def _article(
@@ -74,9 +84,7 @@ def _article(
     if match.person is not None:
         person = match.person
         title = person.name.get(locale)
-        description = person.role.get(locale)
-        if person.organisation:
-            description += " · " + content.organisations[person.organisation].name.get(locale)
+        description = person_details_text(t, content, person)
         payload = f"speaker-{person.slug}"
     elif match.key == ABOUT_KEY:
         event = content.event

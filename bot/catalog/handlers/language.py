@@ -44,7 +44,7 @@ async def choose_language(
 
 def create_router() -> Router:
     router = Router(name="language")
-    router.message.register(language, Command("language"))
+    router.message.register(language, Command("language", ignore_case=True))
     router.callback_query.register(language_button, MenuCb.filter(F.action == MenuAction.LANGUAGE))
     router.callback_query.register(choose_language, LanguageCb.filter())
     return router

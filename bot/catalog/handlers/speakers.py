@@ -1,4 +1,5 @@
-"""/speakers (paged list, one button per person), a person's card, and the search behind /speaker."""
+"""/speakers (paged list, one button per person), a person's card, and the search behind /speaker and free
+text (people, the roundtable and the initiative, as inline mode finds them)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,13 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.catalog import screens
 from bot.catalog.handlers.common import show, stale
+from bot.catalog.keyboards import is_back
 from bot.catalog.library import Catalog
-from bot.core.callbacks import MenuAction, MenuCb, SpeakerCb, SpeakersPageCb
+from bot.catalog.recent import RecentSearches
+from bot.catalog.search import ABOUT_KEY, question_topic
+from bot.core.callbacks import MenuAction, MenuCb, SearchCb, SpeakerCb, SpeakersPageCb
 from bot.core.i18n import Translator
+from bot.store import Store
 
 
 async def speakers(message: Message, catalog: Catalog, t: Translator) -> None:
@@ -37,39 +42,79 @@ async def speaker_card(
     callback: CallbackQuery, callback_data: SpeakerCb, catalog: Catalog, bot: Bot, t: Translator
 ) -> None:
     person = catalog.content.person(callback_data.slug)
-    if person is None:
+    if person is None or not is_back(callback_data.back):
         await stale(callback, t)
         return
-    await show(callback, bot, screens.person(t, catalog.content, person))
+    await show(callback, bot, screens.person(t, catalog.content, person, back=callback_data.back))
     await callback.answer()
 
 
-def search_screen(t: Translator, catalog: Catalog, query: str) -> screens.Screen:
-    """One match: the card; several: a list with buttons; none: a polite reply quoting the query."""
+async def search_screen(
+    t: Translator, catalog: Catalog, recent: RecentSearches, store: Store, user_id: int | None, query: str
+) -> screens.Screen:
+    """One match: its card (a person, the roundtable or the initiative); several people: a list with buttons
+    whose cards come Back to it; none: a pointer for a question, else a polite reply quoting the query."""
     query = query.strip()
     if not query:
         return screens.speaker_usage(t)
     if len(query) > screens.MAX_QUERY_CHARS:
         return screens.query_too_long(t)
     content = catalog.content
-    people = catalog.search.search(query, screens.SEARCH_LIMIT + 1)
-    if not people:
-        return screens.not_found(t, query)
+    # Two more than shown: the roundtable and the initiative may be among the matches.
+    matches = catalog.search.matches(query, screens.SEARCH_LIMIT + 3, documents=True)
+    if not matches:
+        topic = question_topic(query)
+        return screens.question(t, topic) if topic else screens.not_found(t, query)
+    if matches[0].person is None:
+        if matches[0].key == ABOUT_KEY:
+            return screens.about(t, content)
+        subscribed = user_id is not None and await store.subscriptions.is_subscribed(user_id)
+        return screens.initiative(t, content, subscribed)
+    people = [m.person for m in matches if m.person is not None]
     if len(people) == 1:
         return screens.person(t, content, people[0])
-    return screens.found(t, content, people[: screens.SEARCH_LIMIT], more=len(people) > screens.SEARCH_LIMIT)
+    token = recent.remember(query)
+    shown = people[: screens.SEARCH_LIMIT]
+    return screens.found(t, content, shown, more=len(people) > screens.SEARCH_LIMIT, token=token)
 
 
-async def speaker(message: Message, command: CommandObject, catalog: Catalog, t: Translator) -> None:
-    screen = search_screen(t, catalog, command.args or "")
+async def speaker(
+    message: Message,
+    command: CommandObject,
+    catalog: Catalog,
+    recent: RecentSearches,
+    store: Store,
+    t: Translator,
+) -> None:
+    user_id = message.from_user.id if message.from_user else None
+    screen = await search_screen(t, catalog, recent, store, user_id, command.args or "")
     await message.answer(screen.text, reply_markup=screen.markup)
+
+
+async def search_again(
+    callback: CallbackQuery,
+    callback_data: SearchCb,
+    catalog: Catalog,
+    recent: RecentSearches,
+    store: Store,
+    bot: Bot,
+    t: Translator,
+) -> None:
+    """Back from a card to the search results it was opened from; a token we no longer hold is stale."""
+    query = recent.query(callback_data.token)
+    if query is None:
+        await stale(callback, t)
+        return
+    await show(callback, bot, await search_screen(t, catalog, recent, store, callback.from_user.id, query))
+    await callback.answer()
 
 
 def create_router() -> Router:
     router = Router(name="speakers")
-    router.message.register(speakers, Command("speakers"))
-    router.message.register(speaker, Command("speaker"))
+    router.message.register(speakers, Command("speakers", ignore_case=True))
+    router.message.register(speaker, Command("speaker", ignore_case=True))
     router.callback_query.register(speakers_button, MenuCb.filter(F.action == MenuAction.SPEAKERS))
     router.callback_query.register(speakers_page, SpeakersPageCb.filter())
     router.callback_query.register(speaker_card, SpeakerCb.filter())
+    router.callback_query.register(search_again, SearchCb.filter())
     return router

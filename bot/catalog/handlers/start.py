@@ -108,7 +108,7 @@ async def toggle_subscription(
 
 def create_router() -> Router:
     router = Router(name="start")
-    router.message.register(start, CommandStart())
+    router.message.register(start, CommandStart(ignore_case=True))
     router.callback_query.register(menu, MenuCb.filter(F.action == MenuAction.MENU))
     router.callback_query.register(toggle_subscription, SubscribeCb.filter())
     return router

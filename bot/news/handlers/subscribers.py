@@ -11,6 +11,7 @@ from aiogram.filters import Command, CommandStart
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.deep_linking import create_start_link
 
+from bot.catalog.keyboards import back_to_menu
 from bot.core.callbacks import NewsPageCb
 from bot.core.i18n import Translator
 from bot.news.items import render_item
@@ -30,7 +31,8 @@ async def subscribe(message: Message, store: Store, bot: Bot, t: Translator) -> 
         await message.answer(
             t._('To get the news, <a href="{link}">subscribe in a private chat with me</a>.').format(
                 link=html.escape(link, quote=True)
-            )
+            ),
+            reply_markup=back_to_menu(t),
         )
         return
     if await store.subscriptions.subscribe(message.from_user.id):
@@ -40,7 +42,7 @@ async def subscribe(message: Message, store: Store, bot: Bot, t: Translator) -> 
         )
     else:
         text = t._("You are already subscribed to news about the initiative. To stop, send /unsubscribe.")
-    await message.answer(text)
+    await message.answer(text, reply_markup=back_to_menu(t))
 
 
 async def unsubscribe(message: Message, store: Store, t: Translator) -> None:
@@ -50,7 +52,7 @@ async def unsubscribe(message: Message, store: Store, t: Translator) -> None:
         text = t._("You have unsubscribed from news about the initiative. To come back, send /subscribe.")
     else:
         text = t._("You are not subscribed to news about the initiative. To subscribe, send /subscribe.")
-    await message.answer(text)
+    await message.answer(text, reply_markup=back_to_menu(t))
 
 
 async def news_page(
@@ -95,9 +97,11 @@ async def news_page_pressed(
 def create_router() -> Router:
     router = Router(name="news")
     # Before the /start router: this deep link subscribes instead of greeting.
-    router.message.register(subscribe, CommandStart(deep_link=True, magic=F.args == SUBSCRIBE_PAYLOAD))
-    router.message.register(subscribe, Command("subscribe"))
-    router.message.register(unsubscribe, Command("unsubscribe"))
-    router.message.register(news, Command("news"))
+    router.message.register(
+        subscribe, CommandStart(deep_link=True, ignore_case=True, magic=F.args == SUBSCRIBE_PAYLOAD)
+    )
+    router.message.register(subscribe, Command("subscribe", ignore_case=True))
+    router.message.register(unsubscribe, Command("unsubscribe", ignore_case=True))
+    router.message.register(news, Command("news", ignore_case=True))
     router.callback_query.register(news_page_pressed, NewsPageCb.filter())
     return router
