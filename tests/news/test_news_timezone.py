@@ -27,8 +27,8 @@ from tests.news_support import DRAFT, FakeClock, add_subscriber
 
 CREATED_AT = "2024-10-24T23:30:00Z"
 DATES = [
-    ("UTC", "en", "October 24, 2024"),
-    ("Asia/Shanghai", "en", "October 25, 2024"),
+    ("UTC", "en", "24 October 2024"),
+    ("Asia/Shanghai", "en", "25 October 2024"),
     ("UTC", "zh", "2024年10月24日"),
     ("Asia/Shanghai", "zh", "2024年10月25日"),
     ("Asia/Shanghai", "ru", "25 октября 2024"),
@@ -92,7 +92,7 @@ async def test_broadcaster_sends_the_date_in_the_timezone(
     clock = FakeClock()
     await Broadcaster(newsroom, i18n, clock=clock, sleep=clock.sleep).drain(bot)
     [message] = session.requests_of(SendMessage)
-    assert "October 25, 2024" in message.text.splitlines()[0]
+    assert "25 October 2024" in message.text.splitlines()[0]
 
 
 def test_timezone_setting_reaches_news_in_the_running_bot(cli: Cli, tmp_path: Path) -> None:
@@ -116,7 +116,7 @@ def test_timezone_setting_reaches_news_in_the_running_bot(cli: Cli, tmp_path: Pa
     }
     result = cli("console", "--lang", "en", env=env, stdin="/news\n")
     assert result.returncode == 0, result.stderr
-    assert "October 25, 2024" in result.stdout.split("> /news", 1)[1]
+    assert "25 October 2024" in result.stdout.split("> /news", 1)[1]
 
 
 def test_zones_resolve_without_the_systems_tz_database() -> None:
