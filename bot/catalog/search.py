@@ -6,8 +6,9 @@ bit operations, whatever the number of participants.
 
 Folding: casefold, NFKD without combining marks (so diacritics, ё/е and й/и do not matter), zero-width
 and direction marks dropped, punctuation and spacing ignored. Every word also gets a Latin "sound
-skeleton": anyascii for Cyrillic and other scripts, pypinyin for Chinese, then a few equivalences that
-transliterations disagree on (ph/f, kh/h, w/v, y/i, doubled letters), so `Moin`, `Мойн` and `Моин`,
+skeleton": anyascii for Cyrillic and other scripts, pypinyin's reading of each Chinese character (from
+`pinyin.txt`, see `pinyin.py`), then a few equivalences that transliterations disagree on (ph/f, kh/h,
+w/v, y/i, doubled letters), so `Moin`, `Мойн` and `Моин`,
 `Феа` and `Phea`-ish `Fea`, `安丰全` and `anfengquan` meet; a Chinese query is compared by its toneless
 pinyin too, so homophones (`安风全`) find the name. Ranking: exact name > every word a whole word of the name
 > name prefix > the participant's country (in any language) > any other field (organisation, role; prefix,
@@ -28,16 +29,12 @@ import re
 import unicodedata
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 
-from anyascii import anyascii
-from pypinyin import lazy_pinyin
-from pypinyin.constants import PINYIN_DICT
-from rapidfuzz.distance import OSA
-
 from bot.catalog.content import Content, Person
+from bot.catalog.pinyin import reading as _table_reading
 
 MAX_QUERY_CHARS = 256  # Telegram's limit for an inline query; longer chat text is cut here
 MAX_QUERY_WORDS = 8  # no name or organisation needs more; bounds the work for any input
@@ -140,10 +137,21 @@ def _single(match: re.Match[str]) -> str:
     return match.group(1)
 
 
+# The transliteration libraries are imported on first use, not with the bot: pypinyin is not imported at
+# all (its dictionaries would cost ~55 MB; `pinyin.txt` holds the one reading per character we use),
+# anyascii when a non-ASCII word is first folded, rapidfuzz on the first query word that may be a typo.
+
+
+def _anyascii(text: str) -> str:
+    from anyascii import anyascii
+
+    return anyascii(text)
+
+
 @functools.cache
 def _ascii_table() -> dict[int, str]:
     """anyascii's transliteration of the European alphabets as a `str.translate` table (C speed)."""
-    return {code: anyascii(chr(code)).lower() for code in range(0x80, 0x530)}
+    return {code: _anyascii(chr(code)).lower() for code in range(0x80, 0x530)}
 
 
 def latin(word: str) -> str:
@@ -151,22 +159,22 @@ def latin(word: str) -> str:
     if not word.isascii():
         word = word.translate(_ascii_table())
         if not word.isascii():
-            word = anyascii(word).lower()
+            word = _anyascii(word).lower()
         word = _NOT_LATIN.sub("", word)
     return skeleton(word)
 
 
 def _pinyin(word: str) -> list[str]:
-    return [skeleton(s) for s in (_NOT_LATIN.sub("", p.lower()) for p in lazy_pinyin(word)) if s]
+    """A Chinese run's syllables as pypinyin writes them (`绿` → `lv`), character by character."""
+    return [skeleton(s) for s in map(_table_reading, word) if s]
 
 
 @functools.lru_cache(maxsize=4096)
 def _reading(char: str) -> str:
-    """The first toneless reading of one Chinese character (`丰` → `feng`); the character if it has none."""
-    readings = PINYIN_DICT.get(ord(char))
-    if readings is None:
-        return char
-    return _NOT_LATIN.sub("", fold(readings.split(",", 1)[0]))
+    """The first toneless reading of one Chinese character (`丰` → `feng`, `绿` → `lu`); the character if it
+    has none."""
+    syllable = _table_reading(char)
+    return syllable.replace("v", "u") if syllable else char
 
 
 def _char_pinyin(word: str) -> str:
@@ -366,7 +374,14 @@ def _near(word: str, other: str, budget: int) -> bool:
     """Within `budget` typos; a word of three letters must keep its first (`kim` → `kin`, not `pin`)."""
     if len(word) <= 3 and word[:1] != other[:1]:
         return False
-    return OSA.distance(word, other, score_cutoff=budget) <= budget
+    return _osa_distance()(word, other, score_cutoff=budget) <= budget
+
+
+@functools.cache
+def _osa_distance() -> Callable[..., int]:
+    from rapidfuzz.distance import OSA
+
+    return OSA.distance
 
 
 def _indices(bits: int, limit: int | None) -> list[int]:

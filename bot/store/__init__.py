@@ -18,12 +18,22 @@ class Store:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self.users = UserRepository(db)
         self.subscriptions = SubscriptionRepository(db)
+        self.users = UserRepository(db, subscriptions=self.subscriptions)
 
     @classmethod
     async def open(cls, path: Path) -> Store:
-        return cls(await Database.open(path))
+        store = cls(await Database.open(path))
+        try:
+            await store.subscriptions.watch()
+        except BaseException:
+            await store.db.close()
+            raise
+        return store
 
     async def close(self) -> None:
-        await self.db.close()
+        """Write the users still waiting to be written, then close the database."""
+        try:
+            await self.users.close()
+        finally:
+            await self.db.close()

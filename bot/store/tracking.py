@@ -18,7 +18,8 @@ log = logging.getLogger(__name__)
 
 
 class UserTracking(BaseMiddleware):
-    """An outer update middleware: records the user, puts their stored locale into `data`."""
+    """An outer update middleware: records the user (written behind, in batches), puts their stored locale
+    into `data`."""
 
     def __init__(self, users: UserRepository) -> None:
         self.users = users
@@ -32,7 +33,7 @@ class UserTracking(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         if user is not None:
             try:
-                data[STORED_LOCALE_KEY] = await self.users.touch(user.id, user.language_code)
+                data[STORED_LOCALE_KEY] = await self.users.seen(user.id, user.language_code)
             except (sqlite3.Error, StoreError) as exc:
                 # A locked or full disk must not silence the bot: it answers in the client's language.
                 log.warning("cannot record user %s: %s", user.id, exc)

@@ -6,7 +6,7 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
-from bot.catalog import screens
+from bot.catalog import screen_cache as screens
 from bot.catalog.handlers.common import show
 from bot.catalog.library import Catalog
 from bot.core.callbacks import MenuAction, MenuCb

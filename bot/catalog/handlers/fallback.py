@@ -7,7 +7,7 @@ from aiogram import F, Router
 from aiogram.enums import ChatType
 from aiogram.types import Message
 
-from bot.catalog import screens
+from bot.catalog import screen_cache as screens
 from bot.catalog.handlers.common import stale
 from bot.catalog.handlers.speakers import search_screen
 from bot.catalog.library import Catalog

@@ -7,7 +7,7 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
-from bot.catalog import screens
+from bot.catalog import screen_cache as screens
 from bot.catalog.handlers.common import show, stale
 from bot.catalog.profile import set_chat_commands
 from bot.core.callbacks import LanguageCb, MenuAction, MenuCb

@@ -7,7 +7,7 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
-from bot.catalog import screens
+from bot.catalog import screen_cache as screens
 from bot.catalog.handlers.common import show, stale
 from bot.catalog.keyboards import is_back
 from bot.catalog.library import Catalog

@@ -8,7 +8,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, MaybeInaccessibleMessageUnion, Message
 
-from bot.catalog import screens
+from bot.catalog import screen_cache as screens
 from bot.catalog.handlers.common import is_not_modified, show
 from bot.catalog.keyboards import subscribe_button
 from bot.catalog.library import Catalog
