@@ -84,8 +84,10 @@ def first_speakers_page(t: Translator, content: Content) -> Screen:
     return _get(content, ("speakers", t.locale, 0), lambda: _screens.first_speakers_page(t, content))
 
 
-def person(t: Translator, content: Content, person: Person) -> Screen:
-    return _get(content, ("person", t.locale, person.slug), lambda: _screens.person(t, content, person))
+def person(t: Translator, content: Content, person: Person, back: str = "") -> Screen:
+    return _get(
+        content, ("person", t.locale, person.slug, back), lambda: _screens.person(t, content, person, back)
+    )
 
 
 def language(t: Translator) -> Screen:
@@ -109,8 +111,8 @@ def query_too_long(t: Translator) -> Screen:
 
 
 # Not cached (they depend on what was searched), looked up in `screens` at each call.
-def found(t: Translator, content: Content, people: list[Person], more: bool) -> Screen:
-    return _screens.found(t, content, people, more)
+def found(t: Translator, content: Content, people: list[Person], more: bool, token: str) -> Screen:
+    return _screens.found(t, content, people, more, token)
 
 
 def not_found(t: Translator, query: str) -> Screen:

@@ -225,7 +225,11 @@ class UserRepository:
 
     async def forget(self, user_id: int) -> None:
         """Delete the user's row and their subscription (idempotent). Rows a feature keeps about them (the
-        news outbox) are that feature's to delete; the next update from them records them afresh."""
+        news outbox) are that feature's to delete; the next update from them records them afresh.
+
+        Sightings still waiting to be written (this very update's among them) are written first, so none
+        can bring the row back after it is deleted."""
+        await self.flush()
         async with self.db.transaction() as conn:
             await conn.execute("DELETE FROM subscription WHERE user_id = ?", (user_id,))
             await conn.execute("DELETE FROM user WHERE id = ?", (user_id,))

@@ -74,4 +74,5 @@ async def test_forget_deletes_everything_after_confirmation(
 
     # The next message records the user afresh (the tracking cache was emptied too).
     await driver.feed(updates.message("/help", user_id=user, language_code=code))
+    await store.users.flush()  # sightings are written behind, within a fraction of a second
     assert await _count(store, "SELECT count(*) FROM user WHERE id = ?", user) == 1
