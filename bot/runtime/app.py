@@ -19,6 +19,7 @@ from bot.core.config import Settings
 from bot.core.i18n import LocaleMiddleware, PoI18n, create_i18n
 from bot.core.retry import RetryMiddleware
 from bot.news.broadcaster import Broadcaster
+from bot.news.handlers import admin
 from bot.news.repository import Newsroom
 from bot.runtime.inflight import TrackingDispatcher
 from bot.runtime.routers import get_routers
@@ -80,6 +81,7 @@ def create_dispatcher(
     # Users are recorded (and their stored language read) before the locale is chosen.
     dp.update.outer_middleware(UserTracking(store.users))
     LocaleMiddleware(i18n=i18n).setup(dp)
+    admin.setup_draft_guard(dp)  # an admin's draft ends before any router sees another command
     dp.include_routers(*get_routers())
     dp.startup.register(profile_on_startup(i18n, catalog, settings.default_locale))
     return dp

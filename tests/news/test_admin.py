@@ -228,13 +228,15 @@ def test_the_shell_keeps_the_english_problems(i18n: PoI18n) -> None:
     assert re.fullmatch(r"ru: text is too long \(\d{4} > 4096\)", problem)
 
 
-async def test_commands_still_work_during_the_flow(driver: Driver, store: Store) -> None:
+async def test_another_command_ends_the_draft_and_still_works(driver: Driver, store: Store) -> None:
     await driver.feed(admin_says("/post"))
     replies = sends(await driver.feed(admin_says("/subscribe")))
     assert await store.subscriptions.is_subscribed(ADMIN_ID)
-    assert len(replies) == 1
-    step = sends(await driver.feed(admin_says(TEXTS["ru"])))
-    assert len(step) == 2
+    assert len(replies) == 2
+    assert "discarded" in replies[0].text
+    after = sends(await driver.feed(admin_says(TEXTS["ru"])))  # a search now, not the news text
+    assert len(after) == 1
+    assert "/unsubscribe" not in after[0].text  # not a preview
 
 
 async def test_post_flow_survives_a_restart(

@@ -1,14 +1,20 @@
 """For admins (`ADMIN_IDS`): /post, a guided three-language flow with previews and a confirmation, and
-/stats. The filter sits on the router; everyone else reaches the refusal router and nothing happens."""
+/stats. The filter sits on the router; everyone else reaches the refusal router and nothing happens.
+
+A draft never captures what was meant for something else: any other command or button ends it (with a
+short note, and the command then does what it always does), and so do 30 minutes of silence. The time comes
+from `clock` (seconds; a keyword argument of the Dispatcher where a test sets one, else the wall clock)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import BaseMiddleware, Bot, F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import Command, Filter, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -40,6 +46,78 @@ class PostFlow(StatesGroup):
 STEP_LOCALE = {PostFlow.ru.state: "ru", PostFlow.en.state: "en", PostFlow.zh.state: "zh"}
 NEXT_STATE = {"ru": PostFlow.en, "en": PostFlow.zh, "zh": PostFlow.confirm}
 NEXT_LOCALE = {"ru": "en", "en": "zh"}
+
+
+FLOW_STATES = frozenset(state.state for state in PostFlow.__all_states__)
+FLOW_COMMANDS = frozenset({"cancel"})  # the commands a draft answers itself
+DRAFT_TTL = 30 * 60  # seconds of silence after which a draft is discarded
+TOUCHED = "touched"  # the FSM data key: when the admin last worked on the draft (clock seconds)
+
+Clock = Callable[[], float]
+
+
+def command_name(text: str | None) -> str | None:
+    """`/Post@bot args` → "post"; None when the text is not a command."""
+    if not text or not text.startswith("/"):
+        return None
+    return text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
+
+
+class DraftGuard(BaseMiddleware):
+    """Outer middleware of the Dispatcher (messages and buttons): a draft that has been silent too long,
+    or an update meant for something else, ends the draft before any handler sees it. The update then goes
+    on as if there had been no draft: `/start` shows the menu, plain text is a search."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        state: FSMContext | None = data.get("state")
+        if state is None or data.get("raw_state") not in FLOW_STATES:
+            return await handler(event, data)
+        clock: Clock = data.get("clock") or time.time
+        t: Translator = data["t"]
+        now = clock()
+        touched = (await state.get_data()).get(TOUCHED)
+        if not isinstance(touched, int | float) or now - touched > DRAFT_TTL:
+            note = t._(
+                "Your news draft was discarded after 30 minutes without a reply. Send /post to start again."
+            )
+        elif self.leaves_flow(event):
+            note = t._("Your news draft was discarded. Send /post to start again.")
+        else:
+            await state.update_data({TOUCHED: now})
+            return await handler(event, data)
+        await state.clear()
+        data["raw_state"] = None  # the handlers below see no draft any more
+        await self.tell(event, data["bot"], note)
+        return await handler(event, data)
+
+    @staticmethod
+    def leaves_flow(event: TelegramObject) -> bool:
+        if isinstance(event, Message):
+            name = command_name(event.text)
+            return name is not None and name not in FLOW_COMMANDS
+        if isinstance(event, CallbackQuery):
+            return not (event.data or "").startswith(f"{PostCb.__prefix__}{PostCb.__separator__}")
+        return False
+
+    @staticmethod
+    async def tell(event: TelegramObject, bot: Bot, note: str) -> None:
+        if isinstance(event, Message):
+            await event.answer(note)
+        elif isinstance(event, CallbackQuery):
+            chat_id = event.message.chat.id if event.message is not None else event.from_user.id
+            await bot.send_message(chat_id, note)
+
+
+def setup_draft_guard(router: Router) -> None:
+    """On the Dispatcher, after the locale middleware: every router (news, start, …) comes after it."""
+    guard = DraftGuard()
+    router.message.outer_middleware(guard)
+    router.callback_query.outer_middleware(guard)
 
 
 class IsAdmin(Filter):
@@ -87,10 +165,10 @@ def ask_for(t: Translator, next_locale: str) -> str:
     )
 
 
-async def start_post(message: Message, state: FSMContext, t: Translator) -> None:
+async def start_post(message: Message, state: FSMContext, t: Translator, clock: Clock | None = None) -> None:
     await state.clear()
     await state.set_state(PostFlow.ru)
-    await state.set_data({"key": uuid.uuid4().hex})
+    await state.set_data({"key": uuid.uuid4().hex, TOUCHED: (clock or time.time)()})
     await message.answer(
         t._(
             "📝 A news item for the subscribers. I will ask for the text in Russian, English and Chinese "
@@ -124,6 +202,15 @@ async def take_text(message: Message, state: FSMContext, store: Store, i18n: PoI
         await message.answer(ask_for(t, NEXT_LOCALE[locale]))
         return
     count = await store.subscriptions.count()
+    if count == 0:
+        await message.answer(
+            t._(
+                "☝️ This is how subscribers who read Chinese will see it.\n\n"
+                "Nobody is subscribed yet: the item will only be shown in /news. Post it?"
+            ),
+            reply_markup=post_confirm_keyboard(t),
+        )
+        return
     await message.answer(
         t.ngettext(
             "☝️ This is how subscribers who read Chinese will see it.\n\n"
@@ -193,6 +280,14 @@ async def post_pressed(
         query.from_user.id,
         result.recipients,
     )
+    if result.recipients == 0:
+        await newsroom.outbox.mark_finished(result.item_id)  # nothing to report on
+        if message is not None:
+            await message.edit_text(
+                t._("Posted to /news. Nobody is subscribed, so it was not sent to anyone.")
+            )
+        await query.answer()
+        return
     figures = await newsroom.outbox.progress(result.item_id)
     if message is not None and figures is not None:
         await message.edit_text(progress_text(t, figures, await broadcaster.eta(result.item_id)))
