@@ -84,6 +84,7 @@ async def test_cancel_and_the_flow_buttons_do_not_discard(driver: Driver, newsro
     await driver.feed(admin_says("/post"))
     for locale in ("ru", "en", "zh"):
         await driver.feed(admin_says(TEXTS[locale]))
+    await driver.feed(updates.callback(PostCb(action="notitle").pack(), user_id=ADMIN_ID))
     pressed = await driver.feed(updates.callback(PostCb(action="send").pack(), user_id=ADMIN_ID))
     assert not any("discarded" in m.text for m in sends(pressed))
     assert await newsroom.items.count() == 1
@@ -130,6 +131,7 @@ async def test_an_expired_draft_cannot_be_sent(driver: Driver, newsroom: Newsroo
     await driver.feed(admin_says("/post"))
     for locale in ("ru", "en", "zh"):
         await driver.feed(admin_says(TEXTS[locale]))
+    await driver.feed(updates.callback(PostCb(action="notitle").pack(), user_id=ADMIN_ID))
     clock.now += 31 * 60
     pressed = await driver.feed(updates.callback(PostCb(action="send").pack(), user_id=ADMIN_ID))
     assert "30 minutes" in sends(pressed)[0].text
@@ -152,9 +154,10 @@ async def test_posting_with_nobody_subscribed_says_so(
     driver: Driver, newsroom: Newsroom, code: str, locale: str
 ) -> None:
     await driver.feed(admin_says("/post", code))
-    for loc in ("ru", "en"):
+    for loc in ("ru", "en", "zh"):
         await driver.feed(admin_says(TEXTS[loc], code))
-    question = sends(await driver.feed(admin_says(TEXTS["zh"], code)))[-1]
+    no_title = updates.callback(PostCb(action="notitle").pack(), user_id=ADMIN_ID, language_code=code)
+    question = sends(await driver.feed(no_title))[-1]
     assert language_of(question.text) == locale
     assert "0" not in question.text
     assert "/news" in question.text

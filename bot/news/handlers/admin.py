@@ -28,7 +28,7 @@ from bot.core.i18n import LOCALES, PoI18n, Translator
 from bot.core.telegram_rules import TextProblem
 from bot.news.broadcaster import Broadcaster
 from bot.news.items import render_item, subscriber_locale, text_issues
-from bot.news.keyboards import POST_CANCEL, POST_SEND, post_confirm_keyboard
+from bot.news.keyboards import POST_CANCEL, POST_NO_TITLE, POST_SEND, no_title_keyboard, post_confirm_keyboard
 from bot.news.progress import progress_text
 from bot.news.repository import NewsDraft, Newsroom
 from bot.store import Store
@@ -40,12 +40,22 @@ class PostFlow(StatesGroup):
     ru = State()
     en = State()
     zh = State()
+    title_ru = State()
+    title_en = State()
+    title_zh = State()
     confirm = State()
 
 
 STEP_LOCALE = {PostFlow.ru.state: "ru", PostFlow.en.state: "en", PostFlow.zh.state: "zh"}
-NEXT_STATE = {"ru": PostFlow.en, "en": PostFlow.zh, "zh": PostFlow.confirm}
+NEXT_STATE = {"ru": PostFlow.en, "en": PostFlow.zh, "zh": PostFlow.title_ru}
 NEXT_LOCALE = {"ru": "en", "en": "zh"}
+TITLE_STEP_LOCALE = {
+    PostFlow.title_ru.state: "ru",
+    PostFlow.title_en.state: "en",
+    PostFlow.title_zh.state: "zh",
+}
+NEXT_TITLE_STATE = {"ru": PostFlow.title_en, "en": PostFlow.title_zh, "zh": PostFlow.confirm}
+TITLE_KEY = "title_"  # FSM data: title_ru, title_en, title_zh (plain text)
 
 
 FLOW_STATES = frozenset(state.state for state in PostFlow.__all_states__)
@@ -201,26 +211,87 @@ async def take_text(message: Message, state: FSMContext, store: Store, i18n: PoI
     if locale in NEXT_LOCALE:
         await message.answer(ask_for(t, NEXT_LOCALE[locale]))
         return
-    count = await store.subscriptions.count()
-    if count == 0:
+    await message.answer(
+        t._(
+            "☝️ This is how subscribers who read Chinese will see it.\n\n"
+            "Add a title? Send it in <b>Russian</b> (plain text; then I will ask for English and Chinese), "
+            "or press “No title”."
+        ),
+        reply_markup=no_title_keyboard(t),
+    )
+
+
+def ask_for_title(t: Translator, next_locale: str) -> str:
+    """What the admin is asked after the preview of the previous language's title."""
+    if next_locale == "en":
+        return t._(
+            "☝️ This is how subscribers who read Russian will see it.\n\n"
+            "Now send the title in <b>English</b> (plain text). /cancel stops."
+        )
+    return t._(
+        "☝️ This is how subscribers who read English will see it.\n\n"
+        "Now send the title in <b>Chinese</b> (plain text). /cancel stops."
+    )
+
+
+def draft_of(data: dict[str, Any]) -> NewsDraft:
+    """The draft in the FSM data: texts, and the titles once all three are there."""
+    titles = {loc: data.get(TITLE_KEY + loc, "") for loc in LOCALES}
+    return NewsDraft(
+        texts={loc: data.get(loc, "") for loc in LOCALES}, titles=titles if all(titles.values()) else None
+    )
+
+
+async def take_title(message: Message, state: FSMContext, store: Store, i18n: PoI18n, t: Translator) -> None:
+    locale = TITLE_STEP_LOCALE[str(await state.get_state())]
+    data: dict[str, Any] = await state.get_data()
+    title = (message.text or "").strip()
+    draft = draft_of(data)
+    draft = NewsDraft(texts=draft.texts, titles={**dict.fromkeys(LOCALES, ""), locale: title})
+    reader = i18n.translator(locale)
+    problems = text_issues(reader, draft, today())
+    if problems:
+        explained = list(dict.fromkeys(explain(t, problem) for problem in problems))
         await message.answer(
-            t._(
-                "☝️ This is how subscribers who read Chinese will see it.\n\n"
-                "Nobody is subscribed yet: the item will only be shown in /news. Post it?"
-            ),
-            reply_markup=post_confirm_keyboard(t),
+            t._("Telegram would refuse this text ({problems}). Please send it again.").format(
+                problems=q("; ".join(explained))
+            )
         )
         return
+    await message.answer(render_item(reader, draft, today()))
+    await state.update_data({TITLE_KEY + locale: title})
+    await state.set_state(NEXT_TITLE_STATE[locale])
+    if locale in NEXT_LOCALE:
+        await message.answer(ask_for_title(t, NEXT_LOCALE[locale]))
+        return
     await message.answer(
-        t.ngettext(
+        await confirm_question(t, store, after_preview=True), reply_markup=post_confirm_keyboard(t)
+    )
+
+
+async def confirm_question(t: Translator, store: Store, *, after_preview: bool) -> str:
+    """Send it to how many? (`after_preview`: it follows the Chinese preview and says so.)"""
+    count = await store.subscriptions.count()
+    if after_preview:
+        if count == 0:
+            return t._(
+                "☝️ This is how subscribers who read Chinese will see it.\n\n"
+                "Nobody is subscribed yet: the item will only be shown in /news. Post it?"
+            )
+        return t.ngettext(
             "☝️ This is how subscribers who read Chinese will see it.\n\n"
             "Send this news item to {count} subscriber now?",
             "☝️ This is how subscribers who read Chinese will see it.\n\n"
             "Send this news item to {count} subscribers now?",
             count,
-        ).format(count=count),
-        reply_markup=post_confirm_keyboard(t),
-    )
+        ).format(count=count)
+    if count == 0:
+        return t._("No title. Nobody is subscribed yet: the item will only be shown in /news. Post it?")
+    return t.ngettext(
+        "No title. Send this news item to {count} subscriber now?",
+        "No title. Send this news item to {count} subscribers now?",
+        count,
+    ).format(count=count)
 
 
 async def not_text(message: Message, t: Translator) -> None:
@@ -243,14 +314,25 @@ async def post_pressed(
     query: CallbackQuery,
     callback_data: PostCb,
     state: FSMContext,
+    store: Store,
     newsroom: Newsroom,
     broadcaster: Broadcaster,
     t: Translator,
 ) -> None:
-    if await state.get_state() != PostFlow.confirm.state:
+    message = query.message if isinstance(query.message, Message) else None
+    current = await state.get_state()
+    if callback_data.action == POST_NO_TITLE and current == PostFlow.title_ru.state:
+        await state.set_state(PostFlow.confirm)
+        if message is not None:
+            await message.edit_reply_markup(reply_markup=None)
+            await message.answer(
+                await confirm_question(t, store, after_preview=False), reply_markup=post_confirm_keyboard(t)
+            )
+        await query.answer()
+        return
+    if current != PostFlow.confirm.state:
         await query.answer(t._("This draft is no longer waiting to be sent."), show_alert=True)
         return
-    message = query.message if isinstance(query.message, Message) else None
     if callback_data.action == POST_CANCEL:
         await state.clear()
         if message is not None:
@@ -261,7 +343,7 @@ async def post_pressed(
         await query.answer(t._("This draft is no longer waiting to be sent."), show_alert=True)
         return
     data: dict[str, Any] = await state.get_data()
-    draft = NewsDraft(texts={loc: data[loc] for loc in LOCALES})
+    draft = draft_of(data)
     progress = (message.chat.id, message.message_id, t.locale) if message is not None else None
     result = await newsroom.items.post(
         draft,
@@ -357,6 +439,9 @@ def create_router() -> Router:
     in_text_steps = StateFilter(PostFlow.ru, PostFlow.en, PostFlow.zh)
     admin.message.register(take_text, in_text_steps, F.text, ~F.text.startswith("/"))
     admin.message.register(not_text, in_text_steps, ~F.text)
+    in_title_steps = StateFilter(PostFlow.title_ru, PostFlow.title_en, PostFlow.title_zh)
+    admin.message.register(take_title, in_title_steps, F.text, ~F.text.startswith("/"))
+    admin.message.register(not_text, in_title_steps, ~F.text)
     admin.message.register(waiting_for_button, StateFilter(PostFlow.confirm), F.text, ~F.text.startswith("/"))
     admin.callback_query.register(post_pressed, PostCb.filter())
 
