@@ -47,6 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
     news_post.add_argument(
         "file", type=Path, help="TOML with ru, en, zh texts (HTML) and an optional [title]"
     )
+    news_log = news_sub.add_parser(
+        "log", help="who posted, edited, retracted or scheduled what, newest first"
+    )
+    news_log.add_argument("--limit", type=int, default=20, help="how many lines (default 20)")
     return parser
 
 
@@ -69,6 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run_command(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "content":
         return content_command(settings, args.action)
+    if args.command == "news" and args.action == "log":
+        return news_log_command(settings, args.limit)
     if args.command == "news":
         return news_post_command(settings, args.file)
     if args.command == "console":
@@ -162,4 +168,12 @@ def news_post_command(settings: Settings, path: Path) -> int:
         f"news #{result.item_id} queued for {result.recipients} subscribers in {settings.database_path}; "
         "a running bot sends it within seconds"
     )
+    return 0
+
+
+def news_log_command(settings: Settings, limit: int) -> int:
+    from bot.news.shell import audit_entries, audit_lines
+
+    entries = asyncio.run(audit_entries(settings, max(limit, 1)))
+    print("\n".join(audit_lines(entries, settings)) if entries else "the audit log is empty")
     return 0

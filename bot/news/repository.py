@@ -72,6 +72,17 @@ class ItemProgress:
 
 
 @dataclass(frozen=True)
+class AuditEntry:
+    """One line of the audit log: who did what to which item, and when."""
+
+    item_id: int
+    action: str  # posted, edited, retracted, scheduled, cancelled
+    actor: str  # telegram:<user id>, shell:<user name>, content
+    at: dt.datetime
+    detail: str | None
+
+
+@dataclass(frozen=True)
 class SubscriberLanguage:
     locale: str | None
     language_code: str | None
@@ -173,6 +184,25 @@ class NewsRepository:
         async with self.db.read("SELECT count(*) FROM news_item") as cur:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
+
+    async def record(self, item_id: int, action: str, actor: str, detail: str | None = None) -> None:
+        """An audit line for an action that is not `post()` (which records its own, in its transaction)."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO news_audit (item_id, action, actor, at, detail) VALUES (?, ?, ?, ?, ?)",
+                (item_id, action, actor, utcnow(), detail),
+            )
+
+    async def audit_log(self, limit: int = 20) -> list[AuditEntry]:
+        """The latest audit lines, newest first."""
+        async with self.db.read(
+            "SELECT item_id, action, actor, at, detail FROM news_audit ORDER BY id DESC LIMIT ?", (limit,)
+        ) as cur:
+            rows = await cur.fetchall()
+        return [
+            AuditEntry(item_id=row[0], action=row[1], actor=row[2], at=_parse_time(row[3]), detail=row[4])
+            for row in rows
+        ]
 
     async def audit(self, item_id: int) -> list[tuple[str, str]]:
         """(action, actor) rows for one item, oldest first."""

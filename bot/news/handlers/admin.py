@@ -20,6 +20,7 @@ from aiogram.filters import Command, Filter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, TelegramObject, User
+from babel.dates import format_datetime
 
 from bot.core.callbacks import PostCb
 from bot.core.config import Settings
@@ -30,7 +31,7 @@ from bot.news.broadcaster import Broadcaster
 from bot.news.items import render_item, subscriber_locale, text_issues
 from bot.news.keyboards import POST_CANCEL, POST_NO_TITLE, POST_SEND, no_title_keyboard, post_confirm_keyboard
 from bot.news.progress import progress_text
-from bot.news.repository import NewsDraft, Newsroom
+from bot.news.repository import AuditEntry, NewsDraft, Newsroom
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -409,7 +410,49 @@ async def stats(
     )
 
 
-REFUSAL_COMMANDS = ("post", "stats")
+def action_label(t: Translator, action: str) -> str:
+    labels = {
+        "posted": t._("posted"),
+        "edited": t._("edited"),
+        "retracted": t._("retracted"),
+        "scheduled": t._("scheduled"),
+        "cancelled": t._("cancelled"),
+        "seeded": t._("added from the archive"),
+    }
+    return labels.get(action, action)
+
+
+AUDIT_LIMIT = 20
+
+
+def audit_text(t: Translator, entries: list[AuditEntry], tz: dt.tzinfo, tz_name: str) -> str:
+    """The latest audit lines, newest first, times in the bot's time zone, in the admin's language."""
+    if not entries:
+        return t._("🗒 The audit log is empty: no news item has been posted yet.")
+    lines = [
+        t.ngettext(
+            "🗒 <b>Audit log</b>: the last {count} action, times in {timezone}",
+            "🗒 <b>Audit log</b>: the last {count} actions, times in {timezone}",
+            len(entries),
+        ).format(count=len(entries), timezone=q(tz_name)),
+        "",
+    ]
+    for entry in entries:
+        when = format_datetime(entry.at.astimezone(tz), format="short", locale=t.locale)
+        action = q(action_label(t, entry.action))
+        line = f"{q(when)} · #{entry.item_id} · {action} · <code>{q(entry.actor)}</code>"
+        if entry.detail:
+            line += f" · {q(entry.detail)}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+async def audit(message: Message, newsroom: Newsroom, settings: Settings, t: Translator) -> None:
+    entries = await newsroom.items.audit_log(AUDIT_LIMIT)
+    await message.answer(audit_text(t, entries, settings.tz, settings.timezone))
+
+
+REFUSAL_COMMANDS = ("post", "stats", "audit")
 
 
 def refusal_text(t: Translator) -> str:
@@ -435,6 +478,7 @@ def create_router() -> Router:
     admin.callback_query.filter(IsAdmin())
     admin.message.register(start_post, Command("post"))
     admin.message.register(stats, Command("stats"))
+    admin.message.register(audit, Command("audit"))
     admin.message.register(cancel, Command("cancel"))
     in_text_steps = StateFilter(PostFlow.ru, PostFlow.en, PostFlow.zh)
     admin.message.register(take_text, in_text_steps, F.text, ~F.text.startswith("/"))
