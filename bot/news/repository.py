@@ -367,6 +367,12 @@ class OutboxRepository:
                 counts[row[0]] = int(row[1])
         return counts
 
+    async def user_language(self, user_id: int) -> tuple[str | None, str | None]:
+        """One user's stored locale and Telegram language (None, None: never seen)."""
+        async with self.db.read("SELECT locale, language_code FROM user WHERE id = ?", (user_id,)) as cur:
+            row = await cur.fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
     async def subscriber_languages(self) -> list[SubscriberLanguage]:
         """Subscribers grouped by their stored locale and Telegram language (the caller picks the locale)."""
         async with self.db.read(

@@ -74,6 +74,7 @@ def create_dispatcher(
         catalog=catalog,
         newsroom=newsroom,
         broadcaster=broadcaster,
+        extra_commands=admin.extra_commands_for(settings),  # /language keeps an admin's commands
     )
     # Every mode (polling, webhook, console) emits startup/shutdown, so every mode runs the broadcaster.
     dp.startup.register(broadcaster.on_startup)
@@ -84,6 +85,7 @@ def create_dispatcher(
     admin.setup_draft_guard(dp)  # an admin's draft ends before any router sees another command
     dp.include_routers(*get_routers())
     dp.startup.register(profile_on_startup(i18n, catalog, settings.default_locale))
+    dp.startup.register(admin.admin_menus_on_startup(settings, newsroom, i18n))
     return dp
 
 

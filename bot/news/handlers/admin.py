@@ -16,12 +16,14 @@ from typing import Any
 
 from aiogram import BaseMiddleware, Bot, F, Router
 from aiogram.enums import ChatType
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, Filter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, TelegramObject, User
 from babel.dates import format_datetime
 
+from bot.catalog.profile import sync_chat_commands
 from bot.core.callbacks import PostCb
 from bot.core.config import Settings
 from bot.core.html import q
@@ -453,6 +455,45 @@ async def audit(message: Message, newsroom: Newsroom, settings: Settings, t: Tra
 
 
 REFUSAL_COMMANDS = ("post", "stats", "audit")
+
+
+def admin_commands(t: Translator) -> list[tuple[str, str]]:
+    """The commands an admin's own menu adds to the public ones."""
+    return [
+        ("post", t._("Post a news item to the subscribers")),
+        ("stats", t._("Users, subscribers and deliveries")),
+        ("audit", t._("Who posted what, and when")),
+        ("cancel", t._("Stop the news item being written")),
+    ]
+
+
+def extra_commands_for(settings: Settings) -> Callable[[Translator, int], list[tuple[str, str]]]:
+    """For /language (which knows nothing of news): an admin's extra commands, nobody else's."""
+
+    def extra(t: Translator, user_id: int) -> list[tuple[str, str]]:
+        return admin_commands(t) if user_id in settings.admin_ids else []
+
+    return extra
+
+
+def admin_menus_on_startup(
+    settings: Settings, newsroom: Newsroom, i18n: PoI18n
+) -> Callable[[Bot], Awaitable[None]]:
+    """A `dp.startup` handler: each admin's chat gets the public commands and theirs, in their language (their
+    choice, else their Telegram app's, else the default), where Telegram's copy differs. A chat Telegram
+    refuses (an admin who never opened it) is logged and skipped."""
+
+    async def set_admin_menus(bot: Bot) -> None:
+        for admin_id in sorted(settings.admin_ids):
+            stored, code = await newsroom.outbox.user_language(admin_id)
+            t = i18n.translator(subscriber_locale(stored, code, settings.default_locale))
+            try:
+                if await sync_chat_commands(bot, t, admin_id, admin_commands(t)):
+                    log.info("command menu of admin %d updated", admin_id)
+            except TelegramAPIError as exc:
+                log.warning("could not set the command menu of admin %d: %s", admin_id, exc)
+
+    return set_admin_menus
 
 
 def refusal_text(t: Translator) -> str:
