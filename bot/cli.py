@@ -136,11 +136,12 @@ def content_command(settings: Settings, action: str) -> int:
     from bot.catalog.checks import checked_content
     from bot.catalog.library import store_content
     from bot.core.i18n import create_i18n
+    from bot.news.archive import load_archive
 
+    i18n = create_i18n(settings.locales_dir, settings.default_locale)
     try:
-        content = checked_content(
-            settings.content_dir, create_i18n(settings.locales_dir, settings.default_locale)
-        )
+        content = checked_content(settings.content_dir, i18n)
+        archive = load_archive(settings.content_dir, content.sources, i18n)
     except ContentError as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
@@ -149,8 +150,11 @@ def content_command(settings: Settings, action: str) -> int:
         languages = ", ".join(LOCALES)
         print(f"content {content.version}: {len(content.people)} people, every screen valid in {languages}")
         return 0
+    from bot.news.shell import seed_news_archive
+
     asyncio.run(store_content(settings, content))
-    print(f"content {content.version} loaded into {settings.database_path}")
+    added = asyncio.run(seed_news_archive(settings, archive))
+    print(f"content {content.version} loaded into {settings.database_path} ({added} new archive news items)")
     return 0
 
 

@@ -167,15 +167,42 @@ class NewsRepository:
             recipients = cur.rowcount
         return PostResult(item_id=item_id, created=True, recipients=recipients)
 
+    async def seed(self, draft: NewsDraft, *, key: str, created: dt.date) -> bool:
+        """An archive item (reviewed content): stored once per `key`, dated `created`, already finished and
+        with no deliveries — nobody is sent it. False when it was already there."""
+        titles = draft.titles or {}
+        at = f"{created.isoformat()}T00:00:00Z"
+        async with self.db.transaction() as conn:
+            async with conn.execute("SELECT 1 FROM news_item WHERE post_key = ?", (key,)) as cur:
+                if await cur.fetchone() is not None:
+                    return False
+            cur = await conn.execute(
+                "INSERT INTO news_item (text_ru, text_en, text_zh, title_ru, title_en, title_zh, post_key, "
+                "created_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    *(draft.texts[loc] for loc in NEWS_LOCALES),
+                    *(titles.get(loc) for loc in NEWS_LOCALES),
+                    key,
+                    at,
+                    utcnow(),
+                ),
+            )
+            await conn.execute(
+                "INSERT INTO news_audit (item_id, action, actor, at, detail) "
+                "VALUES (?, 'seeded', 'content', ?, ?)",
+                (int(cur.lastrowid or 0), utcnow(), key),
+            )
+        return True
+
     async def get(self, item_id: int) -> NewsItem | None:
         async with self.db.read("SELECT * FROM news_item WHERE id = ?", (item_id,)) as cur:
             row = await cur.fetchone()
         return _item(row) if row else None
 
     async def latest(self, offset: int = 0) -> NewsItem | None:
-        """The item at `offset` counting from the newest (0)."""
+        """The item at `offset` counting from the newest (0) by date: archive items sit among posted ones."""
         async with self.db.read(
-            "SELECT * FROM news_item ORDER BY id DESC LIMIT 1 OFFSET ?", (max(offset, 0),)
+            "SELECT * FROM news_item ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ?", (max(offset, 0),)
         ) as cur:
             row = await cur.fetchone()
         return _item(row) if row else None

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.core.config import Settings
 from bot.core.i18n import create_i18n
+from bot.news.archive import ArchiveItem, seed_archive
 from bot.news.items import load_news_file
 from bot.news.repository import AuditEntry, Newsroom, PostResult
 from bot.store import Store
@@ -54,3 +55,13 @@ def audit_lines(entries: list[AuditEntry], settings: Settings) -> list[str]:
         line = f"{when} {settings.timezone}  #{entry.item_id}  {entry.action}  {entry.actor}"
         lines.append(f"{line}  {entry.detail}" if entry.detail else line)
     return lines
+
+
+async def seed_news_archive(settings: Settings, archive: list[ArchiveItem]) -> int:
+    """`content load`: the archive items not stored yet (never sent to anyone); returns how many."""
+    settings.prepare_database_dir()
+    store = await Store.open(settings.database_path)
+    try:
+        return await seed_archive(Newsroom(store.db), archive)
+    finally:
+        await store.close()

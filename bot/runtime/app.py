@@ -18,6 +18,7 @@ from bot.catalog.profile import profile_on_startup
 from bot.core.config import Settings
 from bot.core.i18n import LocaleMiddleware, PoI18n, create_i18n
 from bot.core.retry import RetryMiddleware
+from bot.news.archive import load_archive, seed_archive
 from bot.news.broadcaster import Broadcaster
 from bot.news.handlers import admin
 from bot.news.repository import Newsroom
@@ -101,5 +102,7 @@ async def open_app(settings: Settings, stack: AsyncExitStack) -> App:
     await catalog.ensure_content(settings.content_dir)
     newsroom = Newsroom(store.db)
     i18n = create_i18n(settings.locales_dir, settings.default_locale)
+    archive = load_archive(settings.content_dir, catalog.content.sources, i18n)
+    await seed_archive(newsroom, archive)  # once per item: restarts add nothing
     dp = create_dispatcher(settings, store, catalog, newsroom, i18n)
     return App(settings=settings, store=store, catalog=catalog, newsroom=newsroom, i18n=i18n, dp=dp)
