@@ -57,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     news_post.add_argument(
         "file", type=Path, help="TOML with ru, en, zh texts (HTML) and an optional [title]"
     )
+    news_log = news_sub.add_parser(
+        "log", help="who posted, edited, retracted or scheduled what, newest first"
+    )
+    news_log.add_argument("--limit", type=int, default=20, help="how many lines (default 20)")
     return parser
 
 
@@ -79,6 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run_command(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "content":
         return content_command(settings, args.action)
+    if args.command == "news" and args.action == "log":
+        return news_log_command(settings, args.limit)
     if args.command == "news":
         return news_post_command(settings, args.file)
     if args.command == "console":
@@ -149,11 +155,12 @@ def content_command(settings: Settings, action: str) -> int:
     from bot.catalog.checks import checked_content
     from bot.catalog.library import store_content
     from bot.core.i18n import create_i18n
+    from bot.news.archive import load_archive
 
+    i18n = create_i18n(settings.locales_dir, settings.default_locale, settings.tz)
     try:
-        content = checked_content(
-            settings.content_dir, create_i18n(settings.locales_dir, settings.default_locale, settings.tz)
-        )
+        content = checked_content(settings.content_dir, i18n)
+        archive = load_archive(settings.content_dir, content.sources, i18n)
     except ContentError as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
@@ -162,8 +169,11 @@ def content_command(settings: Settings, action: str) -> int:
         languages = ", ".join(LOCALES)
         print(f"content {content.version}: {len(content.people)} people, every screen valid in {languages}")
         return 0
+    from bot.news.shell import seed_news_archive
+
     asyncio.run(store_content(settings, content))
-    print(f"content {content.version} loaded into {settings.database_path}")
+    added = asyncio.run(seed_news_archive(settings, archive))
+    print(f"content {content.version} loaded into {settings.database_path} ({added} new archive news items)")
     return 0
 
 
@@ -182,4 +192,12 @@ def news_post_command(settings: Settings, path: Path) -> int:
         f"news #{result.item_id} queued for {subscribers} in {settings.database_path}; "
         "a running bot sends it within seconds"
     )
+    return 0
+
+
+def news_log_command(settings: Settings, limit: int) -> int:
+    from bot.news.shell import audit_entries, audit_lines
+
+    entries = asyncio.run(audit_entries(settings, max(limit, 1)))
+    print("\n".join(audit_lines(entries, settings)) if entries else "the audit log is empty")
     return 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from aiogram import Bot
@@ -126,6 +126,25 @@ def profile_on_startup(
     return set_bot_profile
 
 
-async def set_chat_commands(bot: Bot, t: Translator, chat_id: int) -> None:
+def chat_commands(t: Translator, extra: Sequence[tuple[str, str]] = ()) -> list[BotCommand]:
+    """One chat's menu: the public commands, then `extra` (other features' commands this chat may use)."""
+    return bot_commands(t) + [BotCommand(command=command, description=text) for command, text in extra]
+
+
+async def set_chat_commands(
+    bot: Bot, t: Translator, chat_id: int, extra: Sequence[tuple[str, str]] = ()
+) -> None:
     """One chat's command menu in `t`'s locale (after the user chose a language)."""
-    await bot.set_my_commands(bot_commands(t), scope=BotCommandScopeChat(chat_id=chat_id))
+    await bot.set_my_commands(chat_commands(t, extra), scope=BotCommandScopeChat(chat_id=chat_id))
+
+
+async def sync_chat_commands(
+    bot: Bot, t: Translator, chat_id: int, extra: Sequence[tuple[str, str]] = ()
+) -> bool:
+    """The same at start-up, only where Telegram's copy differs; True when it had to be set."""
+    scope = BotCommandScopeChat(chat_id=chat_id)
+    wanted = chat_commands(t, extra)
+    if _same_commands(await bot.get_my_commands(scope=scope), wanted):
+        return False
+    await bot.set_my_commands(wanted, scope=scope)
+    return True

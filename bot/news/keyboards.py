@@ -11,6 +11,7 @@ from bot.core.i18n import Translator
 
 POST_SEND = "send"
 POST_CANCEL = "cancel"
+POST_NO_TITLE = "notitle"
 
 
 def news_page_keyboard(t: Translator, page: int, total: int, subscribed: bool) -> InlineKeyboardMarkup:
@@ -37,4 +38,10 @@ def post_confirm_keyboard(t: Translator) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=t._("✅ Send"), callback_data=PostCb(action=POST_SEND))
     builder.button(text=t._("✖️ Cancel"), callback_data=PostCb(action=POST_CANCEL))
+    return builder.as_markup()
+
+
+def no_title_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t._("No title"), callback_data=PostCb(action=POST_NO_TITLE))
     return builder.as_markup()

@@ -72,6 +72,17 @@ class ItemProgress:
 
 
 @dataclass(frozen=True)
+class AuditEntry:
+    """One line of the audit log: who did what to which item, and when."""
+
+    item_id: int
+    action: str  # posted, edited, retracted, scheduled, cancelled
+    actor: str  # telegram:<user id>, shell:<user name>, content
+    at: dt.datetime
+    detail: str | None
+
+
+@dataclass(frozen=True)
 class SubscriberLanguage:
     locale: str | None
     language_code: str | None
@@ -156,15 +167,42 @@ class NewsRepository:
             recipients = cur.rowcount
         return PostResult(item_id=item_id, created=True, recipients=recipients)
 
+    async def seed(self, draft: NewsDraft, *, key: str, created: dt.date) -> bool:
+        """An archive item (reviewed content): stored once per `key`, dated `created`, already finished and
+        with no deliveries — nobody is sent it. False when it was already there."""
+        titles = draft.titles or {}
+        at = f"{created.isoformat()}T00:00:00Z"
+        async with self.db.transaction() as conn:
+            async with conn.execute("SELECT 1 FROM news_item WHERE post_key = ?", (key,)) as cur:
+                if await cur.fetchone() is not None:
+                    return False
+            cur = await conn.execute(
+                "INSERT INTO news_item (text_ru, text_en, text_zh, title_ru, title_en, title_zh, post_key, "
+                "created_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    *(draft.texts[loc] for loc in NEWS_LOCALES),
+                    *(titles.get(loc) for loc in NEWS_LOCALES),
+                    key,
+                    at,
+                    utcnow(),
+                ),
+            )
+            await conn.execute(
+                "INSERT INTO news_audit (item_id, action, actor, at, detail) "
+                "VALUES (?, 'seeded', 'content', ?, ?)",
+                (int(cur.lastrowid or 0), utcnow(), key),
+            )
+        return True
+
     async def get(self, item_id: int) -> NewsItem | None:
         async with self.db.read("SELECT * FROM news_item WHERE id = ?", (item_id,)) as cur:
             row = await cur.fetchone()
         return _item(row) if row else None
 
     async def latest(self, offset: int = 0) -> NewsItem | None:
-        """The item at `offset` counting from the newest (0)."""
+        """The item at `offset` counting from the newest (0) by date: archive items sit among posted ones."""
         async with self.db.read(
-            "SELECT * FROM news_item ORDER BY id DESC LIMIT 1 OFFSET ?", (max(offset, 0),)
+            "SELECT * FROM news_item ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ?", (max(offset, 0),)
         ) as cur:
             row = await cur.fetchone()
         return _item(row) if row else None
@@ -173,6 +211,25 @@ class NewsRepository:
         async with self.db.read("SELECT count(*) FROM news_item") as cur:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
+
+    async def record(self, item_id: int, action: str, actor: str, detail: str | None = None) -> None:
+        """An audit line for an action that is not `post()` (which records its own, in its transaction)."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO news_audit (item_id, action, actor, at, detail) VALUES (?, ?, ?, ?, ?)",
+                (item_id, action, actor, utcnow(), detail),
+            )
+
+    async def audit_log(self, limit: int = 20) -> list[AuditEntry]:
+        """The latest audit lines, newest first."""
+        async with self.db.read(
+            "SELECT item_id, action, actor, at, detail FROM news_audit ORDER BY id DESC LIMIT ?", (limit,)
+        ) as cur:
+            rows = await cur.fetchall()
+        return [
+            AuditEntry(item_id=row[0], action=row[1], actor=row[2], at=_parse_time(row[3]), detail=row[4])
+            for row in rows
+        ]
 
     async def audit(self, item_id: int) -> list[tuple[str, str]]:
         """(action, actor) rows for one item, oldest first."""
@@ -342,6 +399,12 @@ class OutboxRepository:
             for row in await cur.fetchall():
                 counts[row[0]] = int(row[1])
         return counts
+
+    async def user_language(self, user_id: int) -> tuple[str | None, str | None]:
+        """One user's stored locale and Telegram language (None, None: never seen)."""
+        async with self.db.read("SELECT locale, language_code FROM user WHERE id = ?", (user_id,)) as cur:
+            row = await cur.fetchone()
+        return (row[0], row[1]) if row else (None, None)
 
     async def subscriber_languages(self) -> list[SubscriberLanguage]:
         """Subscribers grouped by their stored locale and Telegram language (the caller picks the locale)."""

@@ -1,4 +1,5 @@
-"""`python -m bot news post FILE`: a news item from the shell, checked completely before it is stored."""
+"""`python -m bot news post FILE`: a news item from the shell, checked completely before it is stored;
+`python -m bot news log`: the audit log (who posted, edited, retracted, scheduled or cancelled what, when)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from pathlib import Path
 
 from bot.core.config import Settings
 from bot.core.i18n import create_i18n
+from bot.news.archive import ArchiveItem, seed_archive
 from bot.news.items import load_news_file
-from bot.news.repository import Newsroom, PostResult
+from bot.news.repository import AuditEntry, Newsroom, PostResult
 from bot.store import Store
 
 
@@ -31,5 +33,35 @@ async def post_news_file(settings: Settings, path: Path) -> PostResult:
     store = await Store.open(settings.database_path)
     try:
         return await Newsroom(store.db).items.post(draft, actor=actor)
+    finally:
+        await store.close()
+
+
+async def audit_entries(settings: Settings, limit: int) -> list[AuditEntry]:
+    """The latest audit lines, newest first (an empty store has none)."""
+    settings.prepare_database_dir()
+    store = await Store.open(settings.database_path)
+    try:
+        return await Newsroom(store.db).items.audit_log(limit)
+    finally:
+        await store.close()
+
+
+def audit_lines(entries: list[AuditEntry], settings: Settings) -> list[str]:
+    """One line per action, times in TIMEZONE: `2026-12-01 09:30 UTC  #3  posted  telegram:9001`."""
+    lines = []
+    for entry in entries:
+        when = entry.at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
+        line = f"{when} {settings.timezone}  #{entry.item_id}  {entry.action}  {entry.actor}"
+        lines.append(f"{line}  {entry.detail}" if entry.detail else line)
+    return lines
+
+
+async def seed_news_archive(settings: Settings, archive: list[ArchiveItem]) -> int:
+    """`content load`: the archive items not stored yet (never sent to anyone); returns how many."""
+    settings.prepare_database_dir()
+    store = await Store.open(settings.database_path)
+    try:
+        return await seed_archive(Newsroom(store.db), archive)
     finally:
         await store.close()

@@ -19,7 +19,9 @@ from bot.catalog.recent import RecentSearches
 from bot.core.config import Settings
 from bot.core.i18n import LocaleMiddleware, PoI18n, create_i18n
 from bot.core.retry import RetryMiddleware
+from bot.news.archive import load_archive, seed_archive
 from bot.news.broadcaster import Broadcaster
+from bot.news.handlers import admin
 from bot.news.repository import Newsroom
 from bot.runtime.inflight import TrackingDispatcher
 from bot.runtime.routers import get_routers
@@ -79,6 +81,7 @@ def create_dispatcher(
         newsroom=newsroom,
         broadcaster=broadcaster,
         recent=RecentSearches(),
+        extra_commands=admin.extra_commands_for(settings),  # /language keeps an admin's commands
     )
     # Every mode (polling, webhook, console) emits startup/shutdown, so every mode runs the broadcaster.
     if broadcast:
@@ -87,8 +90,10 @@ def create_dispatcher(
     # Users are recorded (and their stored language read) before the locale is chosen.
     dp.update.outer_middleware(UserTracking(store.users))
     LocaleMiddleware(i18n=i18n).setup(dp)
+    admin.setup_draft_guard(dp)  # an admin's draft ends before any router sees another command
     dp.include_routers(*get_routers())
     dp.startup.register(profile_on_startup(i18n, catalog, settings.default_locale))
+    dp.startup.register(admin.admin_menus_on_startup(settings, newsroom, i18n))
     return dp
 
 
@@ -105,5 +110,7 @@ async def open_app(settings: Settings, stack: AsyncExitStack, *, broadcast: bool
     await catalog.ensure_content(settings.content_dir)
     newsroom = Newsroom(store.db)
     i18n = create_i18n(settings.locales_dir, settings.default_locale, settings.tz)
+    archive = load_archive(settings.content_dir, catalog.content.sources, i18n)
+    await seed_archive(newsroom, archive)  # once per item: restarts add nothing
     dp = create_dispatcher(settings, store, catalog, newsroom, i18n, broadcast=broadcast)
     return App(settings=settings, store=store, catalog=catalog, newsroom=newsroom, i18n=i18n, dp=dp)

@@ -102,4 +102,10 @@ MIGRATIONS: list[str] = [
     DROP TABLE news_item;
     ALTER TABLE news_item_new RENAME TO news_item;
     """,
+    # 4: the audit log says more than "posted": what an edit changed, when a scheduled item is due (`detail`,
+    # free text for people); read newest first.
+    """
+    ALTER TABLE news_audit ADD COLUMN detail TEXT;
+    CREATE INDEX news_audit_item ON news_audit (item_id);
+    """,
 ]

@@ -18,7 +18,13 @@ from aiogram.methods import (
     TelegramMethod,
 )
 from aiogram.methods.base import TelegramType
-from aiogram.types import BotCommand, BotCommandScopeDefault, BotDescription, BotShortDescription
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    BotDescription,
+    BotShortDescription,
+)
 
 from bot.console.session import LocalSession
 from bot.core.config import Settings
@@ -36,6 +42,7 @@ class RememberingTelegram(LocalSession):
     def __init__(self) -> None:
         super().__init__()
         self.commands: dict[str | None, list[BotCommand]] = {}
+        self.chat_commands: dict[int | str, list[BotCommand]] = {}
         self.descriptions: dict[str | None, str] = {}
         self.short_descriptions: dict[str | None, str] = {}
 
@@ -45,6 +52,10 @@ class RememberingTelegram(LocalSession):
         result: Any = None
         if isinstance(method, SetMyCommands) and isinstance(method.scope, BotCommandScopeDefault | None):
             self.commands[method.language_code] = list(method.commands)
+        elif isinstance(method, SetMyCommands) and isinstance(method.scope, BotCommandScopeChat):
+            self.chat_commands[method.scope.chat_id] = list(method.commands)  # an admin's menu
+        elif isinstance(method, GetMyCommands) and isinstance(method.scope, BotCommandScopeChat):
+            result = self.chat_commands.get(method.scope.chat_id, [])
         elif isinstance(method, SetMyDescription):
             self.descriptions[method.language_code] = method.description or ""
         elif isinstance(method, SetMyShortDescription):
@@ -81,9 +92,8 @@ async def test_first_start_sets_everything_in_every_language(
 ) -> None:
     await dp.emit_startup(bot=remembering_bot)
     assert not telegram.refused
-    assert sorted(map(str, (r.language_code for r in of(telegram.requests, SetMyCommands)))) == sorted(
-        map(str, CODES)
-    )
+    profile_menus = [r for r in of(telegram.requests, SetMyCommands) if r.scope is None]
+    assert sorted(map(str, (r.language_code for r in profile_menus))) == sorted(map(str, CODES))
     assert len(of(telegram.requests, SetMyDescription)) == 4
     assert len(of(telegram.requests, SetMyShortDescription)) == 4
     for code in CODES:
@@ -108,7 +118,7 @@ async def test_restart_changes_nothing_when_telegram_already_agrees(
     telegram.clear()
     await dp.emit_startup(bot=remembering_bot)
     assert sets(telegram.requests) == []
-    assert len(of(telegram.requests, GetMyCommands)) == 4  # it did look
+    assert len([r for r in of(telegram.requests, GetMyCommands) if r.scope is None]) == 4  # it did look
 
 
 async def test_only_what_differs_is_set(

@@ -60,6 +60,10 @@ async def post_flow_until_confirm(driver: Driver, language_code: str = "en") -> 
         assert "/unsubscribe" in preview.text
         assert language_of(question.text) == language_of(replies[0].text)
         replies.append(question)
+    no_title = PostCb(action="notitle").pack()
+    pressed = await driver.feed(updates.callback(no_title, user_id=ADMIN_ID, language_code=language_code))
+    assert any(isinstance(r, AnswerCallbackQuery) for r in pressed)
+    replies += sends(pressed)  # the question to confirm
     return replies
 
 
@@ -228,13 +232,15 @@ def test_the_shell_keeps_the_english_problems(i18n: PoI18n) -> None:
     assert re.fullmatch(r"ru: text is too long \(\d{4} > 4096\)", problem)
 
 
-async def test_commands_still_work_during_the_flow(driver: Driver, store: Store) -> None:
+async def test_another_command_ends_the_draft_and_still_works(driver: Driver, store: Store) -> None:
     await driver.feed(admin_says("/post"))
     replies = sends(await driver.feed(admin_says("/subscribe")))
     assert await store.subscriptions.is_subscribed(ADMIN_ID)
-    assert len(replies) == 1
-    step = sends(await driver.feed(admin_says(TEXTS["ru"])))
-    assert len(step) == 2
+    assert len(replies) == 2
+    assert "discarded" in replies[0].text
+    after = sends(await driver.feed(admin_says(TEXTS["ru"])))  # a search now, not the news text
+    assert len(after) == 1
+    assert "/unsubscribe" not in after[0].text  # not a preview
 
 
 async def test_post_flow_survives_a_restart(
@@ -255,6 +261,7 @@ async def test_post_flow_survives_a_restart(
         assert language_of(step[0].text) == "en"
         assert "Chinese" in step[1].text
         step = sends(await driver2.feed(admin_says(TEXTS["zh"])))
+        await driver2.feed(updates.callback(PostCb(action="notitle").pack(), user_id=ADMIN_ID))
         await driver2.feed(updates.callback(PostCb(action="send").pack(), user_id=ADMIN_ID))
         item = await newsroom2.items.latest()
         assert item is not None
@@ -312,3 +319,54 @@ async def test_stats(driver: Driver, store: Store, newsroom: Newsroom) -> None:
     assert "Subscribers: 5 (ru: 2 · en: 2 · zh: 1)" in text
     assert "News items: 1" in text
     assert "Deliveries pending: 5" in text
+
+
+TITLES = {"ru": "Новая встреча <1>", "en": "A new meeting <1>", "zh": "再次会面 <1>"}
+
+
+@pytest.mark.parametrize(("code", "locale"), [("ru", "ru"), ("en", "en"), ("zh", "zh")])
+async def test_the_flow_asks_for_an_optional_title_in_every_language(
+    driver: Driver, store: Store, newsroom: Newsroom, code: str, locale: str
+) -> None:
+    await add_subscriber(store, 1)
+    await driver.feed(admin_says("/post", code))
+    for loc in ("ru", "en", "zh"):
+        step = sends(await driver.feed(admin_says(TEXTS[loc], code)))
+    title_question = step[-1]
+    assert language_of(title_question.text) == locale
+    buttons = [b.callback_data for row in title_question.reply_markup.inline_keyboard for b in row]  # type: ignore[union-attr]
+    assert buttons == [PostCb(action="notitle").pack()]
+    for loc in ("ru", "en", "zh"):
+        step = sends(await driver.feed(admin_says(TITLES[loc], code)))
+        assert len(step) == 2
+        preview, question = step
+        assert language_of(preview.text) == loc
+        assert f"<b>{TITLES[loc].replace('<', '&lt;').replace('>', '&gt;')}</b>" in preview.text  # plain text
+        assert language_of(question.text) == locale
+    assert "1" in question.text
+    await driver.feed(updates.callback(PostCb(action="send").pack(), user_id=ADMIN_ID, language_code=code))
+    item = await newsroom.items.latest()
+    assert item is not None
+    assert item.titles == TITLES
+
+
+async def test_no_title_is_only_offered_before_the_first_title(driver: Driver, newsroom: Newsroom) -> None:
+    await driver.feed(admin_says("/post"))
+    for loc in ("ru", "en", "zh"):
+        await driver.feed(admin_says(TEXTS[loc]))
+    await driver.feed(admin_says(TITLES["ru"]))
+    pressed = await driver.feed(updates.callback(PostCb(action="notitle").pack(), user_id=ADMIN_ID))
+    assert next(r for r in pressed if isinstance(r, AnswerCallbackQuery)).show_alert  # all three or none
+    refused = sends(await driver.feed(admin_says("   ")))
+    assert "title is empty" in refused[0].text
+    assert not sends(await driver.feed(updates.callback(PostCb(action="send").pack(), user_id=ADMIN_ID)))
+    assert await newsroom.items.count() == 0
+
+
+async def test_without_a_title_the_item_has_none(driver: Driver, store: Store, newsroom: Newsroom) -> None:
+    await add_subscriber(store, 1)
+    await post_flow_until_confirm(driver)
+    await driver.feed(updates.callback(PostCb(action="send").pack(), user_id=ADMIN_ID))
+    item = await newsroom.items.latest()
+    assert item is not None
+    assert item.titles is None

@@ -3,6 +3,8 @@ follow it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
@@ -13,6 +15,9 @@ from bot.catalog.profile import set_chat_commands
 from bot.core.callbacks import LanguageCb, MenuAction, MenuCb
 from bot.core.i18n import LOCALES, PoI18n, Translator
 from bot.store import Store
+
+# Other features' commands for one user's menu (an admin's), given by the wiring: (t, user id) → commands.
+ExtraCommands = Callable[[Translator, int], list[tuple[str, str]]]
 
 
 async def language(message: Message, t: Translator) -> None:
@@ -26,7 +31,13 @@ async def language_button(callback: CallbackQuery, bot: Bot, t: Translator) -> N
 
 
 async def choose_language(
-    callback: CallbackQuery, callback_data: LanguageCb, store: Store, i18n: PoI18n, bot: Bot, t: Translator
+    callback: CallbackQuery,
+    callback_data: LanguageCb,
+    store: Store,
+    i18n: PoI18n,
+    bot: Bot,
+    t: Translator,
+    extra_commands: ExtraCommands | None = None,
 ) -> None:
     chosen = callback_data.locale
     if chosen not in LOCALES:
@@ -38,7 +49,8 @@ async def choose_language(
     await show(callback, bot, screens.language(t))
     chat = callback.message.chat if callback.message else None
     if chat is not None and chat.type == "private":
-        await set_chat_commands(bot, t, chat.id)
+        extra = extra_commands(t, callback.from_user.id) if extra_commands is not None else []
+        await set_chat_commands(bot, t, chat.id, extra)
     await callback.answer(t._("Language saved."))
 
 

@@ -1,20 +1,29 @@
 """For admins (`ADMIN_IDS`): /post, a guided three-language flow with previews and a confirmation, and
-/stats. The filter sits on the router; everyone else reaches the refusal router and nothing happens."""
+/stats. The filter sits on the router; everyone else reaches the refusal router and nothing happens.
+
+A draft never captures what was meant for something else: any other command or button ends it (with a
+short note, and the command then does what it always does), and so do 30 minutes of silence. The time comes
+from `clock` (seconds; a keyword argument of the Dispatcher where a test sets one, else the wall clock)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import BaseMiddleware, Bot, F, Router
 from aiogram.enums import ChatType
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, Filter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, TelegramObject, User
+from babel.dates import format_datetime
 
+from bot.catalog.profile import sync_chat_commands
 from bot.core.callbacks import PostCb
 from bot.core.config import Settings
 from bot.core.html import q
@@ -22,9 +31,9 @@ from bot.core.i18n import LOCALES, PoI18n, Translator
 from bot.core.telegram_rules import TextProblem
 from bot.news.broadcaster import Broadcaster
 from bot.news.items import render_item, subscriber_locale, text_issues
-from bot.news.keyboards import POST_CANCEL, POST_SEND, post_confirm_keyboard
+from bot.news.keyboards import POST_CANCEL, POST_NO_TITLE, POST_SEND, no_title_keyboard, post_confirm_keyboard
 from bot.news.progress import progress_text
-from bot.news.repository import NewsDraft, Newsroom
+from bot.news.repository import AuditEntry, NewsDraft, Newsroom
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -34,12 +43,94 @@ class PostFlow(StatesGroup):
     ru = State()
     en = State()
     zh = State()
+    title_ru = State()
+    title_en = State()
+    title_zh = State()
     confirm = State()
 
 
 STEP_LOCALE = {PostFlow.ru.state: "ru", PostFlow.en.state: "en", PostFlow.zh.state: "zh"}
-NEXT_STATE = {"ru": PostFlow.en, "en": PostFlow.zh, "zh": PostFlow.confirm}
+NEXT_STATE = {"ru": PostFlow.en, "en": PostFlow.zh, "zh": PostFlow.title_ru}
 NEXT_LOCALE = {"ru": "en", "en": "zh"}
+TITLE_STEP_LOCALE = {
+    PostFlow.title_ru.state: "ru",
+    PostFlow.title_en.state: "en",
+    PostFlow.title_zh.state: "zh",
+}
+NEXT_TITLE_STATE = {"ru": PostFlow.title_en, "en": PostFlow.title_zh, "zh": PostFlow.confirm}
+TITLE_KEY = "title_"  # FSM data: title_ru, title_en, title_zh (plain text)
+
+
+FLOW_STATES = frozenset(state.state for state in PostFlow.__all_states__)
+FLOW_COMMANDS = frozenset({"cancel"})  # the commands a draft answers itself
+DRAFT_TTL = 30 * 60  # seconds of silence after which a draft is discarded
+TOUCHED = "touched"  # the FSM data key: when the admin last worked on the draft (clock seconds)
+
+Clock = Callable[[], float]
+
+
+def command_name(text: str | None) -> str | None:
+    """`/Post@bot args` → "post"; None when the text is not a command."""
+    if not text or not text.startswith("/"):
+        return None
+    return text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
+
+
+class DraftGuard(BaseMiddleware):
+    """Outer middleware of the Dispatcher (messages and buttons): a draft that has been silent too long,
+    or an update meant for something else, ends the draft before any handler sees it. The update then goes
+    on as if there had been no draft: `/start` shows the menu, plain text is a search."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        state: FSMContext | None = data.get("state")
+        if state is None or data.get("raw_state") not in FLOW_STATES:
+            return await handler(event, data)
+        clock: Clock = data.get("clock") or time.time
+        t: Translator = data["t"]
+        now = clock()
+        touched = (await state.get_data()).get(TOUCHED)
+        if not isinstance(touched, int | float) or now - touched > DRAFT_TTL:
+            note = t._(
+                "Your news draft was discarded after 30 minutes without a reply. Send /post to start again."
+            )
+        elif self.leaves_flow(event):
+            note = t._("Your news draft was discarded. Send /post to start again.")
+        else:
+            await state.update_data({TOUCHED: now})
+            return await handler(event, data)
+        await state.clear()
+        data["raw_state"] = None  # the handlers below see no draft any more
+        await self.tell(event, data["bot"], note)
+        return await handler(event, data)
+
+    @staticmethod
+    def leaves_flow(event: TelegramObject) -> bool:
+        if isinstance(event, Message):
+            name = command_name(event.text)
+            return name is not None and name not in FLOW_COMMANDS
+        if isinstance(event, CallbackQuery):
+            return not (event.data or "").startswith(f"{PostCb.__prefix__}{PostCb.__separator__}")
+        return False
+
+    @staticmethod
+    async def tell(event: TelegramObject, bot: Bot, note: str) -> None:
+        if isinstance(event, Message):
+            await event.answer(note)
+        elif isinstance(event, CallbackQuery):
+            chat_id = event.message.chat.id if event.message is not None else event.from_user.id
+            await bot.send_message(chat_id, note)
+
+
+def setup_draft_guard(router: Router) -> None:
+    """On the Dispatcher, after the locale middleware: every router (news, start, …) comes after it."""
+    guard = DraftGuard()
+    router.message.outer_middleware(guard)
+    router.callback_query.outer_middleware(guard)
 
 
 class IsAdmin(Filter):
@@ -49,8 +140,9 @@ class IsAdmin(Filter):
         return event_from_user is not None and event_from_user.id in settings.admin_ids
 
 
-def today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
+def today() -> dt.datetime:
+    """Now: previews are dated as subscribers will see them, on this day in `TIMEZONE`."""
+    return dt.datetime.now(dt.UTC)
 
 
 def explain(t: Translator, problem: TextProblem) -> str:
@@ -87,10 +179,10 @@ def ask_for(t: Translator, next_locale: str) -> str:
     )
 
 
-async def start_post(message: Message, state: FSMContext, t: Translator) -> None:
+async def start_post(message: Message, state: FSMContext, t: Translator, clock: Clock | None = None) -> None:
     await state.clear()
     await state.set_state(PostFlow.ru)
-    await state.set_data({"key": uuid.uuid4().hex})
+    await state.set_data({"key": uuid.uuid4().hex, TOUCHED: (clock or time.time)()})
     await message.answer(
         t._(
             "📝 A news item for the subscribers. I will ask for the text in Russian, English and Chinese "
@@ -123,17 +215,87 @@ async def take_text(message: Message, state: FSMContext, store: Store, i18n: PoI
     if locale in NEXT_LOCALE:
         await message.answer(ask_for(t, NEXT_LOCALE[locale]))
         return
-    count = await store.subscriptions.count()
     await message.answer(
-        t.ngettext(
+        t._(
+            "☝️ This is how subscribers who read Chinese will see it.\n\n"
+            "Add a title? Send it in <b>Russian</b> (plain text; then I will ask for English and Chinese), "
+            "or press “No title”."
+        ),
+        reply_markup=no_title_keyboard(t),
+    )
+
+
+def ask_for_title(t: Translator, next_locale: str) -> str:
+    """What the admin is asked after the preview of the previous language's title."""
+    if next_locale == "en":
+        return t._(
+            "☝️ This is how subscribers who read Russian will see it.\n\n"
+            "Now send the title in <b>English</b> (plain text). /cancel stops."
+        )
+    return t._(
+        "☝️ This is how subscribers who read English will see it.\n\n"
+        "Now send the title in <b>Chinese</b> (plain text). /cancel stops."
+    )
+
+
+def draft_of(data: dict[str, Any]) -> NewsDraft:
+    """The draft in the FSM data: texts, and the titles once all three are there."""
+    titles = {loc: data.get(TITLE_KEY + loc, "") for loc in LOCALES}
+    return NewsDraft(
+        texts={loc: data.get(loc, "") for loc in LOCALES}, titles=titles if all(titles.values()) else None
+    )
+
+
+async def take_title(message: Message, state: FSMContext, store: Store, i18n: PoI18n, t: Translator) -> None:
+    locale = TITLE_STEP_LOCALE[str(await state.get_state())]
+    data: dict[str, Any] = await state.get_data()
+    title = (message.text or "").strip()
+    draft = draft_of(data)
+    draft = NewsDraft(texts=draft.texts, titles={**dict.fromkeys(LOCALES, ""), locale: title})
+    reader = i18n.translator(locale)
+    problems = text_issues(reader, draft, today())
+    if problems:
+        explained = list(dict.fromkeys(explain(t, problem) for problem in problems))
+        await message.answer(
+            t._("Telegram would refuse this text ({problems}). Please send it again.").format(
+                problems=q("; ".join(explained))
+            )
+        )
+        return
+    await message.answer(render_item(reader, draft, today()))
+    await state.update_data({TITLE_KEY + locale: title})
+    await state.set_state(NEXT_TITLE_STATE[locale])
+    if locale in NEXT_LOCALE:
+        await message.answer(ask_for_title(t, NEXT_LOCALE[locale]))
+        return
+    await message.answer(
+        await confirm_question(t, store, after_preview=True), reply_markup=post_confirm_keyboard(t)
+    )
+
+
+async def confirm_question(t: Translator, store: Store, *, after_preview: bool) -> str:
+    """Send it to how many? (`after_preview`: it follows the Chinese preview and says so.)"""
+    count = await store.subscriptions.count()
+    if after_preview:
+        if count == 0:
+            return t._(
+                "☝️ This is how subscribers who read Chinese will see it.\n\n"
+                "Nobody is subscribed yet: the item will only be shown in /news. Post it?"
+            )
+        return t.ngettext(
             "☝️ This is how subscribers who read Chinese will see it.\n\n"
             "Send this news item to {count} subscriber now?",
             "☝️ This is how subscribers who read Chinese will see it.\n\n"
             "Send this news item to {count} subscribers now?",
             count,
-        ).format(count=count),
-        reply_markup=post_confirm_keyboard(t),
-    )
+        ).format(count=count)
+    if count == 0:
+        return t._("No title. Nobody is subscribed yet: the item will only be shown in /news. Post it?")
+    return t.ngettext(
+        "No title. Send this news item to {count} subscriber now?",
+        "No title. Send this news item to {count} subscribers now?",
+        count,
+    ).format(count=count)
 
 
 async def not_text(message: Message, t: Translator) -> None:
@@ -156,14 +318,25 @@ async def post_pressed(
     query: CallbackQuery,
     callback_data: PostCb,
     state: FSMContext,
+    store: Store,
     newsroom: Newsroom,
     broadcaster: Broadcaster,
     t: Translator,
 ) -> None:
-    if await state.get_state() != PostFlow.confirm.state:
+    message = query.message if isinstance(query.message, Message) else None
+    current = await state.get_state()
+    if callback_data.action == POST_NO_TITLE and current == PostFlow.title_ru.state:
+        await state.set_state(PostFlow.confirm)
+        if message is not None:
+            await message.edit_reply_markup(reply_markup=None)
+            await message.answer(
+                await confirm_question(t, store, after_preview=False), reply_markup=post_confirm_keyboard(t)
+            )
+        await query.answer()
+        return
+    if current != PostFlow.confirm.state:
         await query.answer(t._("This draft is no longer waiting to be sent."), show_alert=True)
         return
-    message = query.message if isinstance(query.message, Message) else None
     if callback_data.action == POST_CANCEL:
         await state.clear()
         if message is not None:
@@ -174,7 +347,7 @@ async def post_pressed(
         await query.answer(t._("This draft is no longer waiting to be sent."), show_alert=True)
         return
     data: dict[str, Any] = await state.get_data()
-    draft = NewsDraft(texts={loc: data[loc] for loc in LOCALES})
+    draft = draft_of(data)
     progress = (message.chat.id, message.message_id, t.locale) if message is not None else None
     result = await newsroom.items.post(
         draft,
@@ -193,6 +366,14 @@ async def post_pressed(
         query.from_user.id,
         result.recipients,
     )
+    if result.recipients == 0:
+        await newsroom.outbox.mark_finished(result.item_id)  # nothing to report on
+        if message is not None:
+            await message.edit_text(
+                t._("Posted to /news. Nobody is subscribed, so it was not sent to anyone.")
+            )
+        await query.answer()
+        return
     figures = await newsroom.outbox.progress(result.item_id)
     if message is not None and figures is not None:
         await message.edit_text(progress_text(t, figures, await broadcaster.eta(result.item_id)))
@@ -232,7 +413,88 @@ async def stats(
     )
 
 
-REFUSAL_COMMANDS = ("post", "stats")
+def action_label(t: Translator, action: str) -> str:
+    labels = {
+        "posted": t._("posted"),
+        "edited": t._("edited"),
+        "retracted": t._("retracted"),
+        "scheduled": t._("scheduled"),
+        "cancelled": t._("cancelled"),
+        "seeded": t._("added from the archive"),
+    }
+    return labels.get(action, action)
+
+
+AUDIT_LIMIT = 20
+
+
+def audit_text(t: Translator, entries: list[AuditEntry], tz: dt.tzinfo, tz_name: str) -> str:
+    """The latest audit lines, newest first, times in the bot's time zone, in the admin's language."""
+    if not entries:
+        return t._("🗒 The audit log is empty: no news item has been posted yet.")
+    lines = [
+        t.ngettext(
+            "🗒 <b>Audit log</b>: the last {count} action, times in {timezone}",
+            "🗒 <b>Audit log</b>: the last {count} actions, times in {timezone}",
+            len(entries),
+        ).format(count=len(entries), timezone=q(tz_name)),
+        "",
+    ]
+    for entry in entries:
+        when = format_datetime(entry.at.astimezone(tz), format="short", locale=t.locale)
+        action = q(action_label(t, entry.action))
+        line = f"{q(when)} · #{entry.item_id} · {action} · <code>{q(entry.actor)}</code>"
+        if entry.detail:
+            line += f" · {q(entry.detail)}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+async def audit(message: Message, newsroom: Newsroom, settings: Settings, t: Translator) -> None:
+    entries = await newsroom.items.audit_log(AUDIT_LIMIT)
+    await message.answer(audit_text(t, entries, settings.tz, settings.timezone))
+
+
+REFUSAL_COMMANDS = ("post", "stats", "audit")
+
+
+def admin_commands(t: Translator) -> list[tuple[str, str]]:
+    """The commands an admin's own menu adds to the public ones."""
+    return [
+        ("post", t._("Post a news item to the subscribers")),
+        ("stats", t._("Users, subscribers and deliveries")),
+        ("audit", t._("Who posted what, and when")),
+        ("cancel", t._("Stop the news item being written")),
+    ]
+
+
+def extra_commands_for(settings: Settings) -> Callable[[Translator, int], list[tuple[str, str]]]:
+    """For /language (which knows nothing of news): an admin's extra commands, nobody else's."""
+
+    def extra(t: Translator, user_id: int) -> list[tuple[str, str]]:
+        return admin_commands(t) if user_id in settings.admin_ids else []
+
+    return extra
+
+
+def admin_menus_on_startup(
+    settings: Settings, newsroom: Newsroom, i18n: PoI18n
+) -> Callable[[Bot], Awaitable[None]]:
+    """A `dp.startup` handler: each admin's chat gets the public commands and theirs, in their language (their
+    choice, else their Telegram app's, else the default), where Telegram's copy differs. A chat Telegram
+    refuses (an admin who never opened it) is logged and skipped."""
+
+    async def set_admin_menus(bot: Bot) -> None:
+        for admin_id in sorted(settings.admin_ids):
+            stored, code = await newsroom.outbox.user_language(admin_id)
+            t = i18n.translator(subscriber_locale(stored, code, settings.default_locale))
+            try:
+                if await sync_chat_commands(bot, t, admin_id, admin_commands(t)):
+                    log.info("command menu of admin %d updated", admin_id)
+            except TelegramAPIError as exc:
+                log.warning("could not set the command menu of admin %d: %s", admin_id, exc)
+
+    return set_admin_menus
 
 
 def refusal_text(t: Translator) -> str:
@@ -256,19 +518,23 @@ def create_router() -> Router:
     admin = Router(name="admin")
     admin.message.filter(IsAdmin(), F.chat.type == ChatType.PRIVATE)
     admin.callback_query.filter(IsAdmin())
-    admin.message.register(start_post, Command("post"))
-    admin.message.register(stats, Command("stats"))
-    admin.message.register(cancel, Command("cancel"))
+    admin.message.register(start_post, Command("post", ignore_case=True))
+    admin.message.register(stats, Command("stats", ignore_case=True))
+    admin.message.register(audit, Command("audit", ignore_case=True))
+    admin.message.register(cancel, Command("cancel", ignore_case=True))
     in_text_steps = StateFilter(PostFlow.ru, PostFlow.en, PostFlow.zh)
     admin.message.register(take_text, in_text_steps, F.text, ~F.text.startswith("/"))
     admin.message.register(not_text, in_text_steps, ~F.text)
+    in_title_steps = StateFilter(PostFlow.title_ru, PostFlow.title_en, PostFlow.title_zh)
+    admin.message.register(take_title, in_title_steps, F.text, ~F.text.startswith("/"))
+    admin.message.register(not_text, in_title_steps, ~F.text)
     admin.message.register(waiting_for_button, StateFilter(PostFlow.confirm), F.text, ~F.text.startswith("/"))
     admin.callback_query.register(post_pressed, PostCb.filter())
 
     # Everyone the admin filter turned away: a polite refusal, nothing else.
     refusal = Router(name="admin-refusal")
-    refusal.message.register(refuse, Command(*REFUSAL_COMMANDS))
-    refusal.message.register(nothing_to_cancel, Command("cancel"))
+    refusal.message.register(refuse, Command(*REFUSAL_COMMANDS, ignore_case=True))
+    refusal.message.register(nothing_to_cancel, Command("cancel", ignore_case=True))
     refusal.callback_query.register(refuse_callback, PostCb.filter())
 
     router = Router(name="admin-and-refusal")
