@@ -68,8 +68,11 @@ def test_console_uses_its_own_scratch_store_and_leaves_the_bots_outbox_alone(
     scratch = tmp_path / "data" / "console.sqlite3"
     assert scratch.exists()
     assert f"store: {scratch} (the console's own scratch store" in result.stdout
-    # The console's conversation went to its own store, not the bot's: /news there has no items.
-    assert "No news yet" in result.stdout.split("> /news", 1)[1]
+    # The console's conversation went to its own store, not the bot's: /news there has only the seeded
+    # archive (two items), not the bot's item.
+    shown = result.stdout.split("> /news", 1)[1]
+    assert "1 / 2" in shown
+    assert "The signatories of the initiative met" not in shown  # DRAFT's en text, as the console prints it
 
 
 def test_console_on_an_explicit_store_sends_none_of_its_news(cli: Cli, tmp_path: Path) -> None:

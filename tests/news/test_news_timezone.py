@@ -114,9 +114,10 @@ def test_timezone_setting_reaches_news_in_the_running_bot(cli: Cli, tmp_path: Pa
         "TELEGRAM_API_URL": "http://127.0.0.1:9",  # nothing listens there: any request would fail
         "DATABASE_PATH": str(tmp_path / "data" / "bot.sqlite3"),
     }
-    result = cli("console", "--lang", "en", env=env, stdin="/news\n")
+    # The seeded archive's 31 October 2024 item comes first; ▶ (button 2) turns to the item posted here.
+    result = cli("console", "--lang", "en", env=env, stdin="/news\n2\n")
     assert result.returncode == 0, result.stderr
-    assert "25 October 2024" in result.stdout.split("> /news", 1)[1]
+    assert "25 October 2024" in result.stdout.split("> /news", 1)[1].split("\n> 2\n", 1)[1]
 
 
 def test_zones_resolve_without_the_systems_tz_database() -> None:
