@@ -376,9 +376,7 @@ class Broadcaster:
                 return None
             if len(self._rendered) >= 64:
                 self._rendered.clear()
-            self._rendered[key] = self.render(
-                self.i18n.translator(locale), item.draft, item.created_at.date()
-            )
+            self._rendered[key] = self.render(self.i18n.translator(locale), item.draft, item.created_at)
         return self._rendered[key]
 
     # -- pacing ----------------------------------------------------------------------------------------------

@@ -78,11 +78,6 @@ async def test_broadcast_message_dates_the_item_in_the_timezone(
     assert "/unsubscribe" in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/news/broadcaster.py still renders item.created_at.date() (a UTC date); it must pass "
-    "item.created_at (the broadcaster's owner makes that one-line change, then this marker goes)",
-)
 async def test_broadcaster_sends_the_date_in_the_timezone(
     store: Store, newsroom: Newsroom, bot: Bot, session: LocalSession
 ) -> None:
