@@ -21,10 +21,12 @@ from bot.cli import main
 from bot.console.session import LocalSession
 from bot.core.config import Settings
 from bot.core.i18n import PoI18n, create_i18n
+from bot.core.pacing import SendPacer
 from bot.core.retry import RetryMiddleware
 from bot.news.repository import Newsroom
 from bot.runtime.app import create_bot, create_dispatcher
 from bot.store import Store
+from tests.news_support import FakeClock
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0"
@@ -91,11 +93,18 @@ def retry_sleeps() -> list[float]:
 
 
 @pytest.fixture
-def bot(settings: Settings, session: LocalSession, retry_sleeps: list[float]) -> Bot:
+def pacer_clock() -> FakeClock:
+    """The send pacer's time: it moves only when the pacer waits (tests never sleep for it)."""
+    return FakeClock()
+
+
+@pytest.fixture
+def bot(settings: Settings, session: LocalSession, retry_sleeps: list[float], pacer_clock: FakeClock) -> Bot:
     async def sleep(seconds: float) -> None:
         retry_sleeps.append(seconds)
 
-    return create_bot(settings, session=session, retry=RetryMiddleware(sleep=sleep))
+    pacer = SendPacer(clock=pacer_clock, sleep=pacer_clock.sleep)
+    return create_bot(settings, session=session, retry=RetryMiddleware(sleep=sleep), pacer=pacer)
 
 
 @pytest.fixture

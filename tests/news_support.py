@@ -60,6 +60,7 @@ class TimedSession(LocalSession):
 
 
 def make_broadcaster(newsroom: Newsroom, i18n: PoI18n, clock: FakeClock, **kwargs: Any) -> Broadcaster:
+    kwargs.setdefault("wall", clock)
     return Broadcaster(newsroom, i18n, clock=clock, sleep=clock.sleep, **kwargs)
 
 

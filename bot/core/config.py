@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     content_dir: Path = PROJECT_ROOT / "content"
     locales_dir: Path = PROJECT_ROOT / "locales"
     broadcast_rate: float = Field(default=25.0, gt=0, le=30)
+    send_rate: float = Field(default=28.0, gt=0, le=30)  # every message the bot sends, replies included
     webhook_url: str | None = None
     webhook_host: str = "0.0.0.0"  # noqa: S104 - a container listens on all interfaces
     webhook_port: int = 8080

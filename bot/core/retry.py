@@ -1,15 +1,16 @@
-"""Retries for the bot's own replies: a 429 or a passing server/network fault should not cost a user
-their answer, and no retry may cost them a duplicate.
+"""Retries for the bot's own replies: a passing server/network fault should not cost a user their answer,
+and no retry may cost them a duplicate.
 
 Decided per call. A call that cannot create anything (edits, answers to callback and inline queries, get*,
-set*, delete*) is repeated after a 429, a 5xx or a network fault. A call that creates a message (send*,
-forward*, copy*) is repeated only when the failure proves nothing was delivered: a 429 (Telegram refused it)
-or a connection that was never made. After a 5xx (a proxy's 502 may follow a delivered message) or a timeout
-it is not repeated: the user may miss that answer, never get it twice.
+set*, delete*) is repeated after a 5xx or a network fault. A call that creates a message (send*, forward*,
+copy*) is repeated only when the failure proves nothing was delivered: a connection that was never made.
+After a 5xx (a proxy's 502 may follow a delivered message) or a timeout it is not repeated: the user may miss
+that answer, never get it twice.
 
-Long polling has its own backoff and the news broadcaster owns its pacing (it pauses a whole broadcast on
-429), so both are left alone: `getUpdates` is never retried here, and code inside `no_retry()` gets the
-error at once.
+429 is not handled here: `core.pacing.SendPacer`, installed inside this middleware, owns it (it pauses every
+message and sends the refused one again). Long polling has its own backoff and the news broadcaster its own
+outage handling, so both are left alone: `getUpdates` is never retried here, and code inside `no_retry()`
+gets the error at once.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
-from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.exceptions import TelegramNetworkError, TelegramServerError
 from aiogram.methods import GetUpdates, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiohttp import ClientConnectorError
@@ -64,12 +65,10 @@ class RetryMiddleware(BaseRequestMiddleware):
     def __init__(
         self,
         attempts: int = 3,
-        max_retry_after: float = 10.0,
         backoff: float = 0.5,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.attempts = attempts
-        self.max_retry_after = max_retry_after
         self.backoff = backoff
         self.sleep = sleep
 
@@ -84,10 +83,6 @@ class RetryMiddleware(BaseRequestMiddleware):
         for attempt in range(1, self.attempts + 1):
             try:
                 return await make_request(bot, method)
-            except TelegramRetryAfter as exc:
-                if attempt == self.attempts or exc.retry_after > self.max_retry_after:
-                    raise
-                delay = float(exc.retry_after)
             except (TelegramServerError, TelegramNetworkError) as exc:
                 if attempt == self.attempts or not may_repeat(method, exc):
                     raise

@@ -8,13 +8,15 @@ process), it is retried with a short backoff, then kept in memory and written be
 The loop is here; the rules are pure and live beside it: the pace in `pacer.py` (at most `rate` messages a
 second overall, evenly spaced and never more than `rate` in any one-second window, never two a second to one
 chat), what each API result means in `outcomes.py` (a 429 pauses the whole broadcast for `retry_after`; a 403
-unsubscribes the user and drops the delivery; "chat not found" drops it; 5xx and network errors are retried
-with backoff, then the delivery is marked failed with its error), and the admin's progress message in
-`progress.py`. At most `max_in_flight` requests are in flight at once; each item is rendered once per
-language.
+unsubscribes the user and drops the delivery; "chat not found" drops it; a 5xx or network error pauses the
+whole broadcast, probing with a backoff capped at `max_outage_backoff`, and counts against a delivery only
+when it fails again while other chats get through; a 401 stops the broadcaster with everything pending),
+and the admin's progress message in `progress.py`. At most `max_in_flight` requests are in flight at once;
+each item is rendered once per language.
 
-Time comes from an injected `clock` (seconds, persisted as `next_attempt_at`, so wall time by default) and
-`sleep`, so tests pace without sleeping.
+Pacing runs on an injected monotonic `clock` (a wall clock stepping back or forth changes no pace); an
+injected `wall` clock only stamps stored rows (`next_attempt_at`); `sleep` is injected too, so tests pace
+without sleeping.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 
 from bot.core.i18n import PoI18n, Translator
+from bot.core.pacing import background
 from bot.core.retry import no_retry
 from bot.news.items import render_item, subscriber_locale
 from bot.news.outcomes import SENT, Action, Outcome, classify, retry_delay
@@ -66,13 +69,17 @@ class Broadcaster:
         *,
         rate: float = 25.0,
         default_locale: str = "en",
-        clock: Clock = time.time,
+        clock: Clock = time.monotonic,
+        wall: Clock = time.time,
         sleep: Sleep = asyncio.sleep,
         render: Render = render_item,
         max_in_flight: int | None = None,
         max_attempts: int = 5,
         backoff: float = 5.0,
         max_backoff: float = 300.0,
+        outage_backoff: float = 5.0,
+        max_outage_backoff: float = 60.0,
+        outage_patience: float = 3600.0,
         poll_interval: float = 2.0,
         progress_interval: float = 3.0,
         batch_size: int = 200,
@@ -83,7 +90,8 @@ class Broadcaster:
         self.i18n = i18n
         self.rate = rate
         self.default_locale = default_locale
-        self.clock = clock
+        self.clock = clock  # monotonic: paces
+        self.wall = wall  # stamps stored rows (`next_attempt_at`)
         self.sleep = sleep
         self.render = render
         self.pacer = Pacer(rate, clock)
@@ -93,6 +101,9 @@ class Broadcaster:
         self.max_attempts = max_attempts
         self.backoff = backoff
         self.max_backoff = max_backoff
+        self.outage_backoff = outage_backoff
+        self.max_outage_backoff = max_outage_backoff
+        self.outage_patience = outage_patience
         self.poll_interval = poll_interval
         self.batch_size = batch_size
         # Recording an outcome can fail (another process holds the database past the busy timeout): retry a
@@ -120,6 +131,13 @@ class Broadcaster:
         self._in_flight_chats: set[int] = set()
         self._rendered: dict[tuple[int, str], str] = {}
         self._unrecorded: list[tuple[int, int, Record]] = []
+        # Telegram unreachable (5xx, network): the whole broadcast pauses, probing with a growing backoff.
+        self._outage_level = 0
+        self._outage_until = 0.0
+        self._successes = 0  # sends that succeeded, to tell a chat's own fault from an outage
+        self._failed_at: dict[tuple[int, int], int] = {}  # delivery -> `_successes` at its last fault
+        self._first_fault: dict[tuple[int, int], float] = {}  # delivery -> when its faults began
+        self._unauthorized = False
 
     # -- lifecycle ------------------------------------------------------------------------------------------
     @property
@@ -205,9 +223,10 @@ class Broadcaster:
     # -- one pass over what is due ---------------------------------------------------------------------------
     async def deliver_due(self, bot: Bot) -> float | None:
         """Send every delivery that is due now; return seconds until the next one is due (None: none left)."""
-        # The broadcaster owns its pacing: a 429 pauses the whole broadcast, so the reply-retry middleware
-        # must not sleep on it per message (tasks started below inherit this context).
-        with no_retry():
+        # Every message of a broadcast takes the slots replies leave (`background()`); the broadcaster owns
+        # what a 5xx or a network fault means, so the reply-retry middleware leaves them alone (tasks started
+        # below inherit this context).
+        with no_retry(), background():
             return await self._deliver_due(bot)
 
     async def _deliver_due(self, bot: Bot) -> float | None:
@@ -216,7 +235,9 @@ class Broadcaster:
             return self.poll_interval
         try:
             while not self._stopping.is_set():
-                batch = await self.newsroom.outbox.due(self.clock(), self.batch_size)
+                if self._unrecorded:
+                    break  # nothing more is sent before the kept outcomes are written (next pass)
+                batch = await self.newsroom.outbox.due(self.wall(), self.batch_size)
                 if not batch:
                     break
                 started = 0
@@ -235,7 +256,7 @@ class Broadcaster:
             await self._record_unrecorded()
         await self.progress.maybe_report(bot, force=True)
         next_due = await self.newsroom.outbox.next_due_at()
-        return None if next_due is None else max(next_due - self.clock(), 0.0)
+        return None if next_due is None else max(next_due - self.wall(), 0.0)
 
     async def _start(self, bot: Bot, delivery: DueDelivery) -> bool:
         """Start sending one delivery when its turn comes; False when it has to wait for a later pass."""
@@ -297,10 +318,29 @@ class Broadcaster:
         outbox = self.newsroom.outbox
         error = outcome.error or ""
         if outcome.action is Action.SENT:
+            self._successes += 1
+            self._failed_at.pop((item, chat), None)
+            self._first_fault.pop((item, chat), None)
+            if self._outage_level:
+                log.warning("broadcaster: Telegram answers again; the broadcast resumes")
+                self._outage_level = 0
             await self._record(item, chat, partial(outbox.mark_sent, item, chat))
             self.counters.sent += 1
+        elif outcome.action is Action.STOP:
+            # Not this delivery's fault: it stays pending, with every other one, for a bot with a valid token.
+            await self._record(
+                item, chat, partial(outbox.retry_later, item, chat, error, self.wall(), count_attempt=False)
+            )
+            if not self._unauthorized:
+                self._unauthorized = True
+                log.error(
+                    "broadcaster: Telegram refused the bot token (401: %s); the broadcaster stops, every "
+                    "delivery stays pending",
+                    error,
+                )
+            self._stopping.set()
         elif outcome.action is Action.PAUSE_ALL:
-            resume = self._pause_all(outcome.retry_after)
+            resume = self._stamp(self._pause_all(outcome.retry_after))
             await self._record(
                 item, chat, partial(outbox.retry_later, item, chat, error, resume, count_attempt=False)
             )
@@ -317,7 +357,51 @@ class Broadcaster:
             self.counters.failed += 1
             log.warning("broadcaster: item %d to %d refused: %s", item, chat, error)
         else:
+            await self._fault(delivery, error)
+
+    async def _fault(self, delivery: DueDelivery, error: str) -> None:
+        """A 5xx or a network error. The first time, or while no other chat gets through, it is Telegram's:
+        the whole broadcast pauses and the delivery keeps its attempt. Again after other chats succeeded, it
+        is this chat's: the delivery backs off and loses an attempt. So is a fault that has lasted
+        `outage_patience` (a delivery left alone at the end of a broadcast has no other chat to compare
+        with)."""
+        key = (delivery.item_id, delivery.user_id)
+        first = self._first_fault.setdefault(key, self.clock())
+        own = (
+            self._failed_at.get(key, self._successes) < self._successes
+            or self.clock() - first >= self.outage_patience
+        )
+        self._failed_at[key] = self._successes
+        if own:
             await self._retry_or_fail(delivery, error)
+            return
+        if len(self._failed_at) > 10_000:
+            self._failed_at.clear()
+            self._first_fault.clear()
+        resume = self._stamp(self._outage(error))
+        item, chat = key
+        await self._record(
+            item,
+            chat,
+            partial(self.newsroom.outbox.retry_later, item, chat, error, resume, count_attempt=False),
+        )
+        self.counters.retried += 1
+
+    def _outage(self, error: str) -> float:
+        """Pause every send; a fault from a request made after the last pause ended doubles the pause (up to
+        `max_outage_backoff`). Returns when sending resumes (monotonic)."""
+        now = self.clock()
+        if now >= self._outage_until:
+            self._outage_level = min(self._outage_level + 1, 16)
+            delay = min(self.outage_backoff * 2 ** (self._outage_level - 1), self.max_outage_backoff)
+            self._outage_until = now + delay
+            self.pacer.pause_all(delay)
+            log.warning("broadcaster: Telegram unreachable (%s); the broadcast pauses %.0f s", error, delay)
+        return self._outage_until
+
+    def _stamp(self, moment: float) -> float:
+        """A moment of the pacing clock as wall time, to store."""
+        return self.wall() + max(moment - self.clock(), 0.0)
 
     async def _retry_or_fail(self, delivery: DueDelivery, error: str) -> None:
         item, chat = delivery.item_id, delivery.user_id
@@ -331,7 +415,7 @@ class Broadcaster:
             )
             return
         await self._record(
-            item, chat, partial(self.newsroom.outbox.retry_later, item, chat, error, self.clock() + delay)
+            item, chat, partial(self.newsroom.outbox.retry_later, item, chat, error, self.wall() + delay)
         )
         self.counters.retried += 1
         log.info("broadcaster: news #%d to %d: %s; retry in %.0f s", item, chat, error, delay)

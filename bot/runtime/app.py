@@ -18,6 +18,7 @@ from bot.catalog.profile import profile_on_startup
 from bot.catalog.recent import RecentSearches
 from bot.core.config import Settings
 from bot.core.i18n import LocaleMiddleware, PoI18n, create_i18n
+from bot.core.pacing import SendPacer
 from bot.core.retry import RetryMiddleware
 from bot.news.archive import load_archive, seed_archive
 from bot.news.broadcaster import Broadcaster
@@ -46,11 +47,17 @@ class App:
 
 
 def create_bot(
-    settings: Settings, session: BaseSession | None = None, retry: RetryMiddleware | None = None
+    settings: Settings,
+    session: BaseSession | None = None,
+    retry: RetryMiddleware | None = None,
+    pacer: SendPacer | None = None,
 ) -> Bot:
+    """The Bot; every request goes through the reply retries, then the one pacer for all messages (so a
+    retried request takes a slot again)."""
     if session is None:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     session.middleware(retry or RetryMiddleware())
+    session.middleware(pacer or SendPacer(settings.send_rate))
     token = settings.bot_token.get_secret_value() if settings.bot_token else "0:local-console-token"
     return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 

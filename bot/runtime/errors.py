@@ -9,12 +9,15 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent
 
 from bot.core.i18n import Translator
+from bot.core.pacing import SendTimedOut
 
 log = logging.getLogger(__name__)
 
 
 async def on_error(event: ErrorEvent, bot: Bot, t: Translator) -> None:
     update = event.update
+    if isinstance(event.exception, SendTimedOut):
+        return  # the pacer logged it once, with its chat; telling the chat would wait in the same queue
     log.error(
         "update %s failed: %s: %s",
         update.update_id,

@@ -1,4 +1,5 @@
-"""A reply survives a 429 or a passing server fault; polling and the broadcaster keep their own pacing."""
+"""A reply survives a passing server fault (429 is the send pacer's); polling and the broadcaster are
+left alone."""
 
 from __future__ import annotations
 
@@ -29,19 +30,18 @@ def retrying(slept: list[float]) -> tuple[Bot, LocalSession]:
         slept.append(seconds)
 
     session = LocalSession()
-    session.middleware(RetryMiddleware(attempts=3, max_retry_after=10, backoff=0.5, sleep=sleep))
+    session.middleware(RetryMiddleware(attempts=3, backoff=0.5, sleep=sleep))
     return Bot(TOKEN, session=session, default=DefaultBotProperties(parse_mode="HTML")), session
 
 
-async def test_429_waits_retry_after_then_sends(
-    retrying: tuple[Bot, LocalSession], slept: list[float]
-) -> None:
+async def test_429_is_left_to_the_send_pacer(retrying: tuple[Bot, LocalSession], slept: list[float]) -> None:
+    """`core.pacing.SendPacer` owns 429 (it pauses every message); this middleware passes it on."""
     bot, session = retrying
     session.add_error_for(SendMessage, 429, "Too Many Requests: retry after 3", retry_after=3)
-    message = await bot.send_message(1, "hello")
-    assert message.text == "hello"
-    assert slept == [3.0]
-    assert len(session.requests_of(SendMessage)) == 2
+    with pytest.raises(TelegramRetryAfter):
+        await bot.send_message(1, "hello")
+    assert slept == []
+    assert len(session.requests_of(SendMessage)) == 1
 
 
 async def test_server_errors_back_off_then_give_up(
@@ -56,13 +56,8 @@ async def test_server_errors_back_off_then_give_up(
     assert len(session.requests_of(AnswerCallbackQuery)) == 3
 
 
-async def test_long_retry_after_and_bad_requests_are_not_retried(
-    retrying: tuple[Bot, LocalSession], slept: list[float]
-) -> None:
+async def test_bad_requests_are_not_retried(retrying: tuple[Bot, LocalSession], slept: list[float]) -> None:
     bot, session = retrying
-    session.add_error_for(SendMessage, 429, "Too Many Requests: retry after 60", retry_after=60)
-    with pytest.raises(TelegramRetryAfter):
-        await bot.send_message(1, "hello")
     session.add_error_for(SendMessage, 400, "Bad Request: chat not found")
     with pytest.raises(TelegramBadRequest):
         await bot.send_message(1, "hello")
@@ -76,9 +71,9 @@ async def test_polling_and_no_retry_blocks_are_left_alone(
     session.add_error_for(GetUpdates, 502, "Bad Gateway")
     with pytest.raises(TelegramServerError):
         await bot.get_updates()
-    session.add_error_for(SendMessage, 429, "Too Many Requests: retry after 1", retry_after=1)
-    with no_retry(), pytest.raises(TelegramRetryAfter):
-        await bot.send_message(1, "hello")
+    session.add_error_for(AnswerCallbackQuery, 502, "Bad Gateway")
+    with no_retry(), pytest.raises(TelegramServerError):
+        await bot.answer_callback_query("cq1")
     assert slept == []
 
 

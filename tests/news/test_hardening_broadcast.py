@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from bot.catalog.library import Catalog
 from bot.core.config import Settings
 from bot.core.i18n import PoI18n
+from bot.core.pacing import SendPacer
 from bot.news.repository import Newsroom
 from bot.runtime.app import create_bot
 from bot.store import Store
@@ -69,7 +70,7 @@ async def test_any_fault_storm_loses_nothing_and_repeats_nothing(
             else:
                 code, description, retry_after = fault
                 session.add_error_for(SendMessage, code, description, retry_after=retry_after)
-        bot = create_bot(settings, session=session)
+        bot = create_bot(settings, session=session, pacer=SendPacer(clock=clock, sleep=clock.sleep))
         broadcaster = make_broadcaster(newsroom, i18n, clock, max_attempts=MAX_ATTEMPTS, backoff=1)
         await broadcaster.drain(bot)
 

@@ -1,0 +1,151 @@
+"""One pacer for everything the bot sends: the schedule alone on a fake clock, then the real Dispatcher
+against a Bot API stand-in that allows 30 messages a second (429 beyond) on the same fake clock."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+
+import pytest
+from aiogram import Bot, Dispatcher
+from aiogram.methods import AnswerCallbackQuery, GetMe, SendMessage
+
+from bot.core.config import Settings
+from bot.core.pacing import SendPacer, SendSchedule, SendTimedOut, background
+from bot.runtime.app import create_bot
+from tests.news_support import FakeClock
+from tests.pacing_support import FloodSession
+from tests.updates import message
+
+# -- the schedule alone ------------------------------------------------------------------------------------
+
+
+def take_all(schedule: SendSchedule, clock: FakeClock, chats: list[int]) -> list[float]:
+    times = []
+    for chat in chats:
+        clock.now = max(clock.now, schedule.ready_at(), schedule.chat_ready_at(chat))
+        schedule.take(chat)
+        times.append(clock.now)
+    return times
+
+
+def test_slots_are_evenly_spaced_and_no_second_holds_more_than_the_rate() -> None:
+    clock = FakeClock(0.0)
+    times = take_all(SendSchedule(30, clock), clock, list(range(1, 301)))
+    assert {round(b - a, 9) for a, b in itertools.pairwise(times)} == {round(1 / 30, 9)}
+    for i, start in enumerate(times):
+        assert sum(1 for t in times[i:] if t - start < 1.0 - 1e-9) <= 30
+
+
+def test_a_private_chat_waits_a_second_and_a_group_three() -> None:
+    clock = FakeClock(0.0)
+    schedule = SendSchedule(30, clock)
+    assert take_all(schedule, clock, [5, 5, 5]) == [0.0, 1.0, 2.0]
+    assert take_all(schedule, clock, [-100, -100]) == [2.0 + 1 / 30, 5.0 + 1 / 30]
+    assert schedule.chat_ready_at(7) == 0.0
+
+
+def test_a_pause_holds_every_slot() -> None:
+    clock = FakeClock(0.0)
+    schedule = SendSchedule(30, clock)
+    assert schedule.pause(5)
+    assert not schedule.pause(2)  # a shorter pause does not shorten it
+    assert schedule.ready_at() == 5.0
+
+
+# -- through the Dispatcher ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def session(pacer_clock: FakeClock) -> FloodSession:  # type: ignore[override]
+    return FloodSession(pacer_clock, limit=30)
+
+
+@pytest.fixture
+def pacer(pacer_clock: FakeClock) -> SendPacer:
+    return SendPacer(clock=pacer_clock, sleep=pacer_clock.sleep)
+
+
+@pytest.fixture
+def bot(settings: Settings, session: FloodSession, pacer: SendPacer) -> Bot:  # type: ignore[override]
+    return create_bot(settings, session=session, pacer=pacer)
+
+
+async def flood(dp: Dispatcher, bot: Bot, users: range) -> None:
+    await asyncio.gather(*(dp.feed_raw_update(bot, message("/start", user_id=uid)) for uid in users))
+
+
+async def test_300_starts_at_once_are_all_answered_once_at_the_limit(
+    dp: Dispatcher,
+    bot: Bot,
+    session: FloodSession,
+    pacer_clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    users = range(10_000, 10_300)
+    started = pacer_clock.now
+    with caplog.at_level(logging.WARNING):
+        await flood(dp, bot, users)
+    assert sorted(session.delivered) == list(users)
+    assert set(session.delivered.values()) == {1}
+    assert session.too_many == 0
+    assert 300 / 30 <= pacer_clock.now - started <= 300 / 25
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_429_stops_every_message_for_retry_after_then_sending_resumes(
+    dp: Dispatcher, bot: Bot, session: FloodSession, pacer: SendPacer, pacer_clock: FakeClock
+) -> None:
+    session.add_error_for(SendMessage, 429, "Too Many Requests: retry after 5", retry_after=5)
+    await flood(dp, bot, range(1, 41))
+    times = session.message_times()
+    refused = times[0]
+    assert all(t == refused or t >= refused + 5 for t in times)
+    assert sorted(session.delivered) == list(range(1, 41))
+    assert set(session.delivered.values()) == {1}
+    assert pacer.retry_afters == 1
+
+
+async def test_replies_go_before_background_messages(
+    bot: Bot, session: FloodSession, pacer_clock: FakeClock
+) -> None:
+    async def broadcast() -> None:
+        with background():
+            await asyncio.gather(*(bot.send_message(uid, "news") for uid in range(50_000, 50_060)))
+
+    async def replies() -> None:
+        await asyncio.sleep(0)
+        await asyncio.gather(*(bot.send_message(uid, "reply") for uid in range(1, 31)))
+
+    await asyncio.gather(broadcast(), replies())
+    order = [m.text for _, m in session.times if isinstance(m, SendMessage)]
+    # The broadcast had started; once the replies were queued they took every slot until they were served.
+    last_reply = max(i for i, text in enumerate(order) if text == "reply")
+    assert order[: last_reply + 1].count("news") <= 2
+    assert session.too_many == 0
+
+
+async def test_calls_that_send_no_message_are_not_queued(
+    bot: Bot, session: FloodSession, pacer_clock: FakeClock
+) -> None:
+    sends = [asyncio.ensure_future(bot.send_message(uid, "x")) for uid in range(1, 91)]
+    await asyncio.sleep(0)
+    started = pacer_clock.now
+    await bot.answer_callback_query("cq1")
+    await bot.get_me()
+    assert pacer_clock.now == started  # answered while 90 messages wait for their slots
+    await asyncio.gather(*sends)
+    assert len(session.requests_of(AnswerCallbackQuery)) == len(session.requests_of(GetMe)) == 1
+
+
+async def test_a_reply_that_cannot_go_within_the_bound_is_logged_once(
+    bot: Bot, session: FloodSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    session.add_error_for(SendMessage, 429, "Too Many Requests: retry after 90", retry_after=90)
+    with caplog.at_level(logging.WARNING, logger="bot.core.pacing"), pytest.raises(SendTimedOut):
+        await bot.send_message(77, "hello")
+    lines = [r.getMessage() for r in caplog.records if "not sent" in r.getMessage()]
+    assert len(lines) == 1
+    assert "chat 77" in lines[0]
+    assert "429" in lines[0]

@@ -1,0 +1,68 @@
+"""Replies and a broadcast share one budget: 300 people press /start while 2,000 subscribers get a news item,
+against a Bot API stand-in allowing 30 messages a second on a fake clock."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from aiogram import Bot, Dispatcher
+
+from bot.core.config import Settings
+from bot.core.i18n import PoI18n
+from bot.core.pacing import SendPacer
+from bot.news.repository import Newsroom
+from bot.runtime.app import create_bot
+from bot.store import Store
+from tests.news_support import DRAFT, FakeClock, add_subscriber, make_broadcaster
+from tests.pacing_support import FloodSession
+from tests.updates import message
+
+SUBSCRIBERS = range(100_000, 102_000)
+ASKING = range(1, 301)
+
+
+@pytest.fixture
+def session(pacer_clock: FakeClock) -> FloodSession:  # type: ignore[override]
+    return FloodSession(pacer_clock, limit=30)
+
+
+@pytest.fixture
+def pacer(pacer_clock: FakeClock) -> SendPacer:
+    return SendPacer(clock=pacer_clock, sleep=pacer_clock.sleep)
+
+
+@pytest.fixture
+def bot(settings: Settings, session: FloodSession, pacer: SendPacer) -> Bot:  # type: ignore[override]
+    return create_bot(settings, session=session, pacer=pacer)
+
+
+async def test_replies_arrive_during_a_broadcast_and_the_broadcast_loses_nothing(
+    store: Store,
+    newsroom: Newsroom,
+    i18n: PoI18n,
+    dp: Dispatcher,
+    bot: Bot,
+    session: FloodSession,
+    pacer: SendPacer,
+    pacer_clock: FakeClock,
+) -> None:
+    for uid in SUBSCRIBERS:
+        await add_subscriber(store, uid)
+    item = await newsroom.items.post(DRAFT, actor="test")
+    broadcaster = make_broadcaster(newsroom, i18n, pacer_clock)
+
+    async def replies() -> None:
+        while sum(session.delivered[uid] for uid in SUBSCRIBERS) < 200:  # noqa: ASYNC110 - wait for the broadcast
+            await asyncio.sleep(0)
+        await asyncio.gather(*(dp.feed_raw_update(bot, message("/start", user_id=uid)) for uid in ASKING))
+
+    await asyncio.gather(broadcaster.drain(bot), replies())
+
+    assert all(session.delivered[uid] == 1 for uid in ASKING)
+    assert all(session.delivered[uid] == 1 for uid in SUBSCRIBERS)
+    progress = await newsroom.outbox.progress(item.item_id)
+    assert progress is not None
+    assert (progress.sent, progress.failed, progress.dropped) == (len(SUBSCRIBERS), 0, 0)
+    assert session.too_many == 0
+    assert pacer.retry_afters == 0
