@@ -61,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
         "log", help="who posted, edited, retracted or scheduled what, newest first"
     )
     news_log.add_argument("--limit", type=int, default=20, help="how many lines (default 20)")
+    retry = news_sub.add_parser(
+        "retry-failed", help="queue failed deliveries again (a running bot sends them within seconds)"
+    )
+    retry.add_argument("item", type=int, nargs="?", help="only this news item (default: every item)")
     return parser
 
 
@@ -85,6 +89,8 @@ def run_command(settings: Settings, args: argparse.Namespace) -> int:
         return content_command(settings, args.action)
     if args.command == "news" and args.action == "log":
         return news_log_command(settings, args.limit)
+    if args.command == "news" and args.action == "retry-failed":
+        return news_retry_failed_command(settings, args.item)
     if args.command == "news":
         return news_post_command(settings, args.file)
     if args.command == "console":
@@ -200,4 +206,17 @@ def news_log_command(settings: Settings, limit: int) -> int:
 
     entries = asyncio.run(audit_entries(settings, max(limit, 1)))
     print("\n".join(audit_lines(entries, settings)) if entries else "the audit log is empty")
+    return 0
+
+
+def news_retry_failed_command(settings: Settings, item: int | None) -> int:
+    from bot.news.shell import retry_failed
+
+    requeued = asyncio.run(retry_failed(settings, item))
+    if not requeued:
+        print("no failed deliveries" + (f" for news #{item}" if item is not None else ""))
+        return 0
+    for item_id, count in requeued.items():
+        print(f"news #{item_id}: {count} failed {'delivery' if count == 1 else 'deliveries'} queued again")
+    print("a running bot sends them within seconds")
     return 0

@@ -392,6 +392,33 @@ class OutboxRepository:
                 (utcnow(), item_id),
             )
 
+    async def retry_failed(self, item_id: int | None = None) -> dict[int, int]:
+        """Queue failed deliveries again (of one item, or of all), with fresh attempts; the item's delivery
+        counts as unfinished again, so its progress is reported anew. Returns {item: deliveries re-queued}."""
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                "SELECT item_id, count(*) FROM delivery WHERE state = 'failed' "
+                "AND (:item IS NULL OR item_id = :item) GROUP BY item_id ORDER BY item_id",
+                {"item": item_id},
+            ) as cur:
+                requeued = {int(row[0]): int(row[1]) for row in await cur.fetchall()}
+            await conn.execute(
+                "UPDATE delivery SET state = 'pending', attempts = 0, next_attempt_at = 0 "
+                "WHERE state = 'failed' AND (:item IS NULL OR item_id = :item)",
+                {"item": item_id},
+            )
+            await conn.executemany(
+                "UPDATE news_item SET finished_at = NULL WHERE id = ?", [(item,) for item in requeued]
+            )
+        return requeued
+
+    async def failed_per_item(self) -> dict[int, int]:
+        """Failed deliveries of each item that has any, oldest item first."""
+        async with self.db.read(
+            "SELECT item_id, count(*) FROM delivery WHERE state = 'failed' GROUP BY item_id ORDER BY item_id"
+        ) as cur:
+            return {int(row[0]): int(row[1]) for row in await cur.fetchall()}
+
     async def counts(self) -> dict[str, int]:
         """Deliveries by state, every state present."""
         counts = dict.fromkeys(STATES, 0)

@@ -37,6 +37,19 @@ async def post_news_file(settings: Settings, path: Path) -> PostResult:
         await store.close()
 
 
+async def retry_failed(settings: Settings, item_id: int | None) -> dict[int, int]:
+    """Re-queue failed deliveries (of `item_id`, or all); a running bot sends them within seconds."""
+    store = await Store.open(settings.database_path)
+    try:
+        newsroom = Newsroom(store.db)
+        requeued = await newsroom.outbox.retry_failed(item_id)
+        for item, count in requeued.items():
+            await newsroom.items.record(item, "retry-failed", shell_actor(), f"{count} re-queued")
+        return requeued
+    finally:
+        await store.close()
+
+
 async def audit_entries(settings: Settings, limit: int) -> list[AuditEntry]:
     """The latest audit lines, newest first (an empty store has none)."""
     settings.prepare_database_dir()

@@ -319,6 +319,21 @@ async def test_stats(driver: Driver, store: Store, newsroom: Newsroom) -> None:
     assert "Subscribers: 5 (ru: 2 · en: 2 · zh: 1)" in text
     assert "News items: 1" in text
     assert "Deliveries pending: 5" in text
+    assert "Failed by item" not in text  # nothing failed: no line for it
+
+
+async def test_stats_show_failed_deliveries_per_item(
+    driver: Driver, store: Store, newsroom: Newsroom
+) -> None:
+    for user_id in (1, 2, 3):
+        await add_subscriber(store, user_id)
+    first = (await newsroom.items.post(DRAFT, actor="test")).item_id
+    second = (await newsroom.items.post(DRAFT, actor="test")).item_id
+    for item, user_id in ((first, 1), (first, 2), (second, 3)):
+        await newsroom.outbox.fail(item, user_id, "Bad Request: chat is gone")
+    text = sends(await driver.feed(admin_says("/stats")))[0].text
+    assert f"Failed by item: #{first}: 2, #{second}: 1." in text
+    assert "python -m bot news retry-failed" in text
 
 
 TITLES = {"ru": "Новая встреча <1>", "en": "A new meeting <1>", "zh": "再次会面 <1>"}

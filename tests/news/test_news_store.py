@@ -229,3 +229,50 @@ def test_news_post_cli_says_one_subscriber_in_the_singular(
     path.write_text(GOOD, encoding="utf-8")
     assert main(["news", "post", str(path)]) == 0
     assert "queued for 1 subscriber in " in capsys.readouterr().out
+
+
+async def _two_items_with_failures(db: Path) -> tuple[int, int]:
+    """Two items to three subscribers: item one failed for users 1 and 2, item two for user 3."""
+    db.parent.mkdir(parents=True, exist_ok=True)
+    store = await Store.open(db)
+    try:
+        for user_id in (1, 2, 3):
+            await add_subscriber(store, user_id)
+        newsroom = Newsroom(store.db)
+        first = (await newsroom.items.post(DRAFT, actor="test")).item_id
+        second = (await newsroom.items.post(DRAFT, actor="test")).item_id
+        for item, user_id in ((first, 1), (first, 2), (second, 3)):
+            await newsroom.outbox.fail(item, user_id, "Bad Request: chat is gone")
+        return first, second
+    finally:
+        await store.close()
+
+
+def _states(db: Path) -> dict[tuple[int, int], tuple[str, int]]:
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT item_id, user_id, state, attempts FROM delivery").fetchall()
+    return {(item, user): (state, attempts) for item, user, state, attempts in rows}
+
+
+def test_news_retry_failed_requeues_one_item_then_all(
+    db_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, second = asyncio.run(_two_items_with_failures(db_env))
+    assert main(["news", "retry-failed", str(first)]) == 0
+    assert f"news #{first}: 2 failed deliveries queued again" in capsys.readouterr().out
+    states = _states(db_env)
+    assert states[(first, 1)] == ("pending", 0)
+    assert states[(first, 2)] == ("pending", 0)
+    assert states[(second, 3)][0] == "failed"  # another item: untouched
+
+    assert main(["news", "retry-failed"]) == 0
+    assert f"news #{second}: 1 failed delivery queued again" in capsys.readouterr().out
+    assert {state for state, _ in _states(db_env).values()} == {"pending"}
+    with sqlite3.connect(db_env) as conn:
+        assert conn.execute("SELECT count(*) FROM news_item WHERE finished_at IS NOT NULL").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM news_audit WHERE action = 'retry-failed'").fetchone() == (
+            2,
+        )
+
+    assert main(["news", "retry-failed"]) == 0
+    assert "no failed deliveries" in capsys.readouterr().out

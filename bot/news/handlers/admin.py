@@ -390,27 +390,32 @@ async def stats(
             group.count
         )
     deliveries = await newsroom.outbox.counts()
-    await message.answer(
-        t._(
-            "📊 <b>Statistics</b>\n"
-            "Users: {users}\n"
-            "Subscribers: {subscribers} (ru: {ru} · en: {en} · zh: {zh})\n"
-            "News items: {items}\n"
-            "Deliveries pending: {pending}\n"
-            "Delivered: {sent} · dropped: {dropped} · failed: {failed}"
-        ).format(
-            users=await store.users.count(),
-            subscribers=sum(per_locale.values()),
-            ru=per_locale["ru"],
-            en=per_locale["en"],
-            zh=per_locale["zh"],
-            items=await newsroom.items.count(),
-            pending=deliveries["pending"] + deliveries["sending"],
-            sent=deliveries["sent"],
-            dropped=deliveries["dropped"],
-            failed=deliveries["failed"],
-        )
+    failed = await newsroom.outbox.failed_per_item()
+    text = t._(
+        "📊 <b>Statistics</b>\n"
+        "Users: {users}\n"
+        "Subscribers: {subscribers} (ru: {ru} · en: {en} · zh: {zh})\n"
+        "News items: {items}\n"
+        "Deliveries pending: {pending}\n"
+        "Delivered: {sent} · dropped: {dropped} · failed: {failed}"
+    ).format(
+        users=await store.users.count(),
+        subscribers=sum(per_locale.values()),
+        ru=per_locale["ru"],
+        en=per_locale["en"],
+        zh=per_locale["zh"],
+        items=await newsroom.items.count(),
+        pending=deliveries["pending"] + deliveries["sending"],
+        sent=deliveries["sent"],
+        dropped=deliveries["dropped"],
+        failed=deliveries["failed"],
     )
+    if failed:
+        per_item = t.comma().join(f"#{item}: {count}" for item, count in failed.items())
+        text += "\n" + t._(
+            "Failed by item: {items}. To send them again: python -m bot news retry-failed"
+        ).format(items=per_item)
+    await message.answer(text)
 
 
 def action_label(t: Translator, action: str) -> str:
@@ -421,6 +426,7 @@ def action_label(t: Translator, action: str) -> str:
         "scheduled": t._("scheduled"),
         "cancelled": t._("cancelled"),
         "seeded": t._("added from the archive"),
+        "retry-failed": t._("failed deliveries queued again"),
     }
     return labels.get(action, action)
 
