@@ -108,4 +108,41 @@ MIGRATIONS: list[str] = [
     ALTER TABLE news_audit ADD COLUMN detail TEXT;
     CREATE INDEX news_audit_item ON news_audit (item_id);
     """,
+    # 5: an editor's tools. An item may be scheduled (`send_at`: its deliveries are queued when that moment
+    # comes, `released_at` says they were; `cancelled_at` ends a schedule), carry one photo or document
+    # shared by its languages (`media_kind`; `media_file_id` once Telegram has it, `media_path` for a file
+    # the shell uploads once), and be edited or retracted. Each delivered copy keeps what is needed to change
+    # it later: its `message_id`, the `locale` it was written in and when it was sent (`sent_at`, wall
+    # seconds: Telegram deletes only messages younger than 48 hours). Changes to delivered copies are a
+    # second outbox, one row per copy, drained like the first: a newer change replaces a waiting one.
+    """
+    ALTER TABLE news_item ADD COLUMN send_at TEXT;
+    ALTER TABLE news_item ADD COLUMN released_at TEXT;
+    ALTER TABLE news_item ADD COLUMN cancelled_at TEXT;
+    ALTER TABLE news_item ADD COLUMN media_kind TEXT CHECK (media_kind IN ('photo', 'document'));
+    ALTER TABLE news_item ADD COLUMN media_file_id TEXT;
+    ALTER TABLE news_item ADD COLUMN media_path TEXT;
+    ALTER TABLE news_item ADD COLUMN edited_at TEXT;
+    ALTER TABLE news_item ADD COLUMN retracted_at TEXT;
+    UPDATE news_item SET released_at = created_at;
+    CREATE INDEX news_item_scheduled ON news_item (send_at) WHERE released_at IS NULL;
+    ALTER TABLE delivery ADD COLUMN message_id INTEGER;
+    ALTER TABLE delivery ADD COLUMN locale TEXT;
+    ALTER TABLE delivery ADD COLUMN sent_at REAL;
+    CREATE TABLE delivery_change (
+        item_id INTEGER NOT NULL REFERENCES news_item(id) ON DELETE CASCADE,
+        user_id INTEGER NOT NULL,
+        action TEXT NOT NULL CHECK (action IN ('edit', 'retract')),
+        state TEXT NOT NULL DEFAULT 'pending'
+            CHECK (state IN ('pending', 'sending', 'done', 'dropped', 'failed')),
+        generation INTEGER NOT NULL DEFAULT 1,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        next_attempt_at REAL NOT NULL DEFAULT 0,
+        updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+        PRIMARY KEY (item_id, user_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX delivery_change_due ON delivery_change (next_attempt_at, item_id, user_id)
+        WHERE state = 'pending';
+    """,
 ]
