@@ -23,7 +23,8 @@ from bot.core.i18n import PoI18n, Translator
 from bot.core.pacing import SendPacer
 from bot.news.broadcaster import Broadcaster
 from bot.news.items import render_item
-from bot.news.repository import NewsDraft, Newsroom, OutboxRepository
+from bot.news.outbox import OutboxRepository
+from bot.news.repository import NewsDraft, Newsroom
 from bot.runtime.app import create_bot, create_dispatcher
 from bot.store import Database, Store
 from tests.conftest import ROOT, TOKEN, language_of

@@ -1,0 +1,251 @@
+"""The news outbox: one delivery row per (item, subscriber), a small state machine the broadcaster drains
+(pending → sending → sent / dropped / failed), and the figures /stats reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.store.db import Database
+from bot.store.users import utcnow
+
+STATES: tuple[str, ...] = ("pending", "sending", "sent", "dropped", "failed")
+
+
+@dataclass(frozen=True)
+class DueDelivery:
+    """A pending delivery with what the broadcaster needs to send it: the subscriber's language settings
+    and whether they are still subscribed."""
+
+    item_id: int
+    user_id: int
+    attempts: int
+    locale: str | None
+    language_code: str | None
+    subscribed: bool
+
+
+@dataclass(frozen=True)
+class ItemProgress:
+    item_id: int
+    sent: int
+    dropped: int
+    failed: int
+    left: int
+    progress_chat_id: int | None
+    progress_message_id: int | None
+    progress_locale: str | None
+
+    @property
+    def done(self) -> bool:
+        return self.left == 0
+
+
+@dataclass(frozen=True)
+class SubscriberLanguage:
+    locale: str | None
+    language_code: str | None
+    count: int
+
+
+class OutboxRepository:
+    """Delivery rows. `next_attempt_at` and `now` are seconds of the broadcaster's clock."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def recover(self) -> int:
+        """After a crash: rows left in flight may or may not have reached Telegram; send them again."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE delivery SET state = 'pending', updated_at = ? WHERE state = 'sending'", (utcnow(),)
+            )
+            return cur.rowcount
+
+    async def due(self, now: float, limit: int) -> list[DueDelivery]:
+        async with self.db.read(
+            "SELECT d.item_id, d.user_id, d.attempts, u.locale, u.language_code, "
+            "s.user_id IS NOT NULL AS subscribed "
+            "FROM delivery d "
+            "LEFT JOIN user u ON u.id = d.user_id "
+            "LEFT JOIN subscription s ON s.user_id = d.user_id "
+            "WHERE d.state = 'pending' AND d.next_attempt_at <= ? "
+            "ORDER BY d.next_attempt_at, d.item_id, d.user_id LIMIT ?",
+            (now, limit),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [
+            DueDelivery(
+                item_id=row[0],
+                user_id=row[1],
+                attempts=row[2],
+                locale=row[3],
+                language_code=row[4],
+                subscribed=bool(row[5]),
+            )
+            for row in rows
+        ]
+
+    async def next_due_at(self) -> float | None:
+        """When the earliest pending delivery is due (None: nothing is pending)."""
+        async with self.db.read("SELECT min(next_attempt_at) FROM delivery WHERE state = 'pending'") as cur:
+            row = await cur.fetchone()
+        return float(row[0]) if row and row[0] is not None else None
+
+    async def mark_sending(self, item_id: int, user_id: int) -> bool:
+        """Claim a pending delivery before the call to Telegram; False when it is no longer pending."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE delivery SET state = 'sending', attempts = attempts + 1, updated_at = ? "
+                "WHERE item_id = ? AND user_id = ? AND state = 'pending'",
+                (utcnow(), item_id, user_id),
+            )
+            return cur.rowcount == 1
+
+    async def mark_sent(self, item_id: int, user_id: int) -> None:
+        await self._finish(item_id, user_id, "sent", None)
+
+    async def fail(self, item_id: int, user_id: int, error: str) -> None:
+        await self._finish(item_id, user_id, "failed", error)
+
+    async def drop(self, item_id: int, user_id: int, error: str, *, unsubscribe: bool = False) -> None:
+        """Give up on a subscriber who cannot receive messages (blocked, deleted, unknown chat)."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE delivery SET state = 'dropped', last_error = ?, updated_at = ? "
+                "WHERE item_id = ? AND user_id = ?",
+                (error, utcnow(), item_id, user_id),
+            )
+            if unsubscribe:
+                await conn.execute("DELETE FROM subscription WHERE user_id = ?", (user_id,))
+
+    async def retry_later(
+        self, item_id: int, user_id: int, error: str, at: float, *, count_attempt: bool = True
+    ) -> None:
+        """Back to pending until `at`; a 429 is not the delivery's fault, so it gives its attempt back."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE delivery SET state = 'pending', last_error = ?, next_attempt_at = ?, updated_at = ?, "
+                "attempts = attempts - ? WHERE item_id = ? AND user_id = ?",
+                (error, at, utcnow(), 0 if count_attempt else 1, item_id, user_id),
+            )
+
+    async def _finish(self, item_id: int, user_id: int, state: str, error: str | None) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE delivery SET state = ?, last_error = coalesce(?, last_error), updated_at = ? "
+                "WHERE item_id = ? AND user_id = ?",
+                (state, error, utcnow(), item_id, user_id),
+            )
+
+    async def forget(self, user_id: int) -> int:
+        """Delete every delivery row for `user_id` (/forget); returns how many there were."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute("DELETE FROM delivery WHERE user_id = ?", (user_id,))
+            return cur.rowcount
+
+    async def get(self, item_id: int, user_id: int) -> dict[str, Any] | None:
+        async with self.db.read(
+            "SELECT * FROM delivery WHERE item_id = ? AND user_id = ?", (item_id, user_id)
+        ) as cur:
+            row = await cur.fetchone()
+        return dict(row) if row else None
+
+    async def unfinished(self) -> list[ItemProgress]:
+        """Progress of every item whose delivery has not been reported finished yet."""
+        return await self._progress(None)
+
+    async def progress(self, item_id: int) -> ItemProgress | None:
+        found = await self._progress(item_id)
+        return found[0] if found else None
+
+    async def _progress(self, item_id: int | None) -> list[ItemProgress]:
+        """One item's figures, or (None) those of every unfinished item."""
+        async with self.db.read(
+            "SELECT i.id, i.progress_chat_id, i.progress_message_id, i.progress_locale, "
+            "coalesce(sum(d.state = 'sent'), 0), coalesce(sum(d.state = 'dropped'), 0), "
+            "coalesce(sum(d.state = 'failed'), 0), coalesce(sum(d.state IN ('pending', 'sending')), 0) "
+            "FROM news_item i LEFT JOIN delivery d ON d.item_id = i.id "
+            "WHERE i.id = :item OR (:item IS NULL AND i.finished_at IS NULL) "
+            "GROUP BY i.id ORDER BY i.id",
+            {"item": item_id},
+        ) as cur:
+            rows = await cur.fetchall()
+        return [
+            ItemProgress(
+                item_id=row[0],
+                progress_chat_id=row[1],
+                progress_message_id=row[2],
+                progress_locale=row[3],
+                sent=row[4],
+                dropped=row[5],
+                failed=row[6],
+                left=row[7],
+            )
+            for row in rows
+        ]
+
+    async def pending_before(self, item_id: int) -> int:
+        """Deliveries still to send for this item and every older one (they go first): for an ETA."""
+        async with self.db.read(
+            "SELECT count(*) FROM delivery WHERE item_id <= ? AND state IN ('pending', 'sending')", (item_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def mark_finished(self, item_id: int) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE news_item SET finished_at = ? WHERE id = ? AND finished_at IS NULL",
+                (utcnow(), item_id),
+            )
+
+    async def retry_failed(self, item_id: int | None = None) -> dict[int, int]:
+        """Queue failed deliveries again (of one item, or of all), with fresh attempts; the item's delivery
+        counts as unfinished again, so its progress is reported anew. Returns {item: deliveries re-queued}."""
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                "SELECT item_id, count(*) FROM delivery WHERE state = 'failed' "
+                "AND (:item IS NULL OR item_id = :item) GROUP BY item_id ORDER BY item_id",
+                {"item": item_id},
+            ) as cur:
+                requeued = {int(row[0]): int(row[1]) for row in await cur.fetchall()}
+            await conn.execute(
+                "UPDATE delivery SET state = 'pending', attempts = 0, next_attempt_at = 0 "
+                "WHERE state = 'failed' AND (:item IS NULL OR item_id = :item)",
+                {"item": item_id},
+            )
+            await conn.executemany(
+                "UPDATE news_item SET finished_at = NULL WHERE id = ?", [(item,) for item in requeued]
+            )
+        return requeued
+
+    async def failed_per_item(self) -> dict[int, int]:
+        """Failed deliveries of each item that has any, oldest item first."""
+        async with self.db.read(
+            "SELECT item_id, count(*) FROM delivery WHERE state = 'failed' GROUP BY item_id ORDER BY item_id"
+        ) as cur:
+            return {int(row[0]): int(row[1]) for row in await cur.fetchall()}
+
+    async def counts(self) -> dict[str, int]:
+        """Deliveries by state, every state present."""
+        counts = dict.fromkeys(STATES, 0)
+        async with self.db.read("SELECT state, count(*) FROM delivery GROUP BY state") as cur:
+            for row in await cur.fetchall():
+                counts[row[0]] = int(row[1])
+        return counts
+
+    async def user_language(self, user_id: int) -> tuple[str | None, str | None]:
+        """One user's stored locale and Telegram language (None, None: never seen)."""
+        async with self.db.read("SELECT locale, language_code FROM user WHERE id = ?", (user_id,)) as cur:
+            row = await cur.fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    async def subscriber_languages(self) -> list[SubscriberLanguage]:
+        """Subscribers grouped by their stored locale and Telegram language (the caller picks the locale)."""
+        async with self.db.read(
+            "SELECT u.locale, u.language_code, count(*) FROM subscription s "
+            "LEFT JOIN user u ON u.id = s.user_id GROUP BY u.locale, u.language_code"
+        ) as cur:
+            rows = await cur.fetchall()
+        return [SubscriberLanguage(locale=row[0], language_code=row[1], count=int(row[2])) for row in rows]
