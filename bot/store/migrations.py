@@ -114,7 +114,8 @@ MIGRATIONS: list[str] = [
     # the shell uploads once), and be edited or retracted. Each delivered copy keeps what is needed to change
     # it later: its `message_id`, the `locale` it was written in and when it was sent (`sent_at`, wall
     # seconds: Telegram deletes only messages younger than 48 hours). Changes to delivered copies are a
-    # second outbox, one row per copy, drained like the first: a newer change replaces a waiting one.
+    # second outbox, one row per copy, drained like the first: a newer change replaces a waiting one; the
+    # admin's message about the latest change (`change_*`) is edited into its result when none is left.
     """
     ALTER TABLE news_item ADD COLUMN send_at TEXT;
     ALTER TABLE news_item ADD COLUMN released_at TEXT;
@@ -124,6 +125,10 @@ MIGRATIONS: list[str] = [
     ALTER TABLE news_item ADD COLUMN media_path TEXT;
     ALTER TABLE news_item ADD COLUMN edited_at TEXT;
     ALTER TABLE news_item ADD COLUMN retracted_at TEXT;
+    ALTER TABLE news_item ADD COLUMN change_chat_id INTEGER;
+    ALTER TABLE news_item ADD COLUMN change_message_id INTEGER;
+    ALTER TABLE news_item ADD COLUMN change_locale TEXT;
+    ALTER TABLE news_item ADD COLUMN change_reported_at TEXT;
     UPDATE news_item SET released_at = created_at;
     CREATE INDEX news_item_scheduled ON news_item (send_at) WHERE released_at IS NULL;
     ALTER TABLE delivery ADD COLUMN message_id INTEGER;

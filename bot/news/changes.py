@@ -1,0 +1,182 @@
+"""The change outbox: after an item is edited or retracted, one row per delivered copy (`delivery_change`),
+drained by the broadcaster like deliveries (pending → sending → done / dropped / failed).
+
+A newer change of the same copy replaces a waiting one and bumps its `generation`; a copy's change that is in
+flight when a newer one arrives is finished only for the generation it claimed, so the newer one still runs.
+A retraction is never turned back into an edit. Rows left `sending` by a crash are run again on start: an edit
+twice gives the same text, a delete twice finds nothing to delete, so no copy is touched twice in effect and
+none is forgotten.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.store.db import Database
+from bot.store.users import utcnow
+
+CHANGE_STATES: tuple[str, ...] = ("pending", "sending", "done", "dropped", "failed")
+# Telegram deletes a bot's message in a private chat only while it is younger than 48 hours; older copies
+# are edited into a "withdrawn" note. A margin keeps a delete from racing the boundary.
+DELETE_WINDOW = 48 * 3600.0
+DELETE_MARGIN = 600.0
+
+
+@dataclass(frozen=True)
+class DueChange:
+    """A change to run, with the copy it applies to."""
+
+    item_id: int
+    user_id: int
+    action: str  # edit, retract
+    generation: int
+    attempts: int
+    copy_state: str | None  # the delivery's state: sent, or sending while the copy is still in flight
+    message_id: int | None
+    locale: str | None
+    sent_at: float | None
+
+
+@dataclass(frozen=True)
+class ChangeProgress:
+    item_id: int
+    done: int
+    dropped: int
+    failed: int
+    left: int
+    chat_id: int | None
+    message_id: int | None
+    locale: str | None
+    retracted: bool
+
+
+class ChangeRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def recover(self) -> int:
+        """After a crash: changes left in flight are run again (an edit or a delete twice is harmless)."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE delivery_change SET state = 'pending', updated_at = ? WHERE state = 'sending'",
+                (utcnow(),),
+            )
+            return cur.rowcount
+
+    async def due(self, now: float, limit: int) -> list[DueChange]:
+        async with self.db.read(
+            "SELECT c.item_id, c.user_id, c.action, c.generation, c.attempts, d.state, d.message_id, "
+            "d.locale, d.sent_at FROM delivery_change c "
+            "LEFT JOIN delivery d ON d.item_id = c.item_id AND d.user_id = c.user_id "
+            "WHERE c.state = 'pending' AND c.next_attempt_at <= ? "
+            "ORDER BY c.next_attempt_at, c.item_id, c.user_id LIMIT ?",
+            (now, limit),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [
+            DueChange(
+                item_id=row[0],
+                user_id=row[1],
+                action=row[2],
+                generation=row[3],
+                attempts=row[4],
+                copy_state=row[5],
+                message_id=row[6],
+                locale=row[7],
+                sent_at=row[8],
+            )
+            for row in rows
+        ]
+
+    async def next_due_at(self) -> float | None:
+        async with self.db.read(
+            "SELECT min(next_attempt_at) FROM delivery_change WHERE state = 'pending'"
+        ) as cur:
+            row = await cur.fetchone()
+        return float(row[0]) if row and row[0] is not None else None
+
+    async def mark_sending(self, change: DueChange) -> bool:
+        """Claim a pending change (of the generation read) before the call; False when it changed since."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE delivery_change SET state = 'sending', attempts = attempts + 1, updated_at = ? "
+                "WHERE item_id = ? AND user_id = ? AND state = 'pending' AND generation = ?",
+                (utcnow(), change.item_id, change.user_id, change.generation),
+            )
+            return cur.rowcount == 1
+
+    async def finish(self, change: DueChange, state: str, error: str | None = None) -> None:
+        """done, dropped or failed — only for the generation claimed (a newer change stays pending)."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE delivery_change SET state = ?, last_error = coalesce(?, last_error), updated_at = ? "
+                "WHERE item_id = ? AND user_id = ? AND generation = ? AND state = 'sending'",
+                (state, error, utcnow(), change.item_id, change.user_id, change.generation),
+            )
+
+    async def retry_later(
+        self, change: DueChange, error: str, at: float, *, count_attempt: bool = True, claimed: bool = True
+    ) -> None:
+        """Back to pending until `at` (`claimed=False`: it was never marked sending, e.g. its copy is still
+        in flight)."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE delivery_change SET state = 'pending', last_error = ?, next_attempt_at = ?, "
+                "updated_at = ?, attempts = attempts - ? "
+                "WHERE item_id = ? AND user_id = ? AND generation = ? AND state = ?",
+                (
+                    error,
+                    at,
+                    utcnow(),
+                    0 if count_attempt else 1,
+                    change.item_id,
+                    change.user_id,
+                    change.generation,
+                    "sending" if claimed else "pending",
+                ),
+            )
+
+    async def progress(self, item_id: int) -> ChangeProgress | None:
+        async with self.db.read(
+            "SELECT i.id, i.change_chat_id, i.change_message_id, i.change_locale, "
+            "i.retracted_at IS NOT NULL, "
+            "coalesce(sum(c.state = 'done'), 0), coalesce(sum(c.state = 'dropped'), 0), "
+            "coalesce(sum(c.state = 'failed'), 0), coalesce(sum(c.state IN ('pending', 'sending')), 0) "
+            "FROM news_item i LEFT JOIN delivery_change c ON c.item_id = i.id WHERE i.id = ? GROUP BY i.id",
+            (item_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        return ChangeProgress(
+            item_id=row[0],
+            chat_id=row[1],
+            message_id=row[2],
+            locale=row[3],
+            retracted=bool(row[4]),
+            done=row[5],
+            dropped=row[6],
+            failed=row[7],
+            left=row[8],
+        )
+
+    async def unreported(self) -> list[int]:
+        """Items whose latest change has an admin's message waiting for its result."""
+        async with self.db.read(
+            "SELECT id FROM news_item WHERE change_message_id IS NOT NULL AND change_reported_at IS NULL "
+            "ORDER BY id"
+        ) as cur:
+            return [int(row[0]) for row in await cur.fetchall()]
+
+    async def mark_reported(self, item_id: int) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE news_item SET change_reported_at = ? WHERE id = ?", (utcnow(), item_id)
+            )
+
+    async def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(CHANGE_STATES, 0)
+        async with self.db.read("SELECT state, count(*) FROM delivery_change GROUP BY state") as cur:
+            for row in await cur.fetchall():
+                counts[row[0]] = int(row[1])
+        return counts
