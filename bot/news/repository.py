@@ -305,7 +305,7 @@ class NewsRepository:
                 "ON CONFLICT (item_id, user_id) DO UPDATE SET state = 'pending', "
                 "generation = generation + 1, attempts = 0, next_attempt_at = 0, last_error = NULL, "
                 "updated_at = excluded.updated_at",
-                (utcnow(), item_id, *new),
+                (utcnow(), item_id, *(loc if loc in texts else None for loc in NEWS_LOCALES)),
             )
             queued = int(cur.rowcount)
             await conn.execute(
