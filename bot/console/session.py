@@ -26,13 +26,16 @@ from aiogram.exceptions import (
 from aiogram.methods import (
     AnswerCallbackQuery,
     AnswerInlineQuery,
+    EditMessageCaption,
     EditMessageReplyMarkup,
     EditMessageText,
     GetMe,
     GetMyCommands,
     GetMyDescription,
     GetMyShortDescription,
+    SendDocument,
     SendMessage,
+    SendPhoto,
     TelegramMethod,
 )
 from aiogram.methods.base import TelegramType
@@ -40,7 +43,9 @@ from aiogram.types import (
     BotDescription,
     BotShortDescription,
     Chat,
+    Document,
     Message,
+    PhotoSize,
     User,
 )
 
@@ -68,6 +73,7 @@ class LocalSession(BaseSession):
         self.requests: list[TelegramMethod[Any]] = []
         self._queued: defaultdict[type[Any], deque[Any]] = defaultdict(deque)
         self._message_ids = itertools.count(1000)
+        self._file_ids = itertools.count(1)
         self.closed = False
         self.refused: list[tuple[TelegramMethod[Any], list[str]]] = []
         self.listeners: list[Callable[[TelegramMethod[Any], Any], None]] = []
@@ -145,6 +151,12 @@ class LocalSession(BaseSession):
             return self.bot_user
         if isinstance(method, SendMessage):
             return self._message(method.chat_id, method.text, method.reply_markup)
+        if isinstance(method, SendPhoto | SendDocument):
+            return self._media_message(method)
+        if isinstance(method, EditMessageCaption):
+            if method.inline_message_id:
+                return True
+            return self._message(method.chat_id or 0, "", method.reply_markup, method.message_id)
         if isinstance(method, EditMessageText | EditMessageReplyMarkup):
             if method.inline_message_id:
                 return True
@@ -179,6 +191,17 @@ class LocalSession(BaseSession):
             reply_markup=markup,
         )
 
+    def _media_message(self, method: SendPhoto | SendDocument) -> Message:
+        """The sent photo or document: a string is a `file_id` Telegram knows, a file gets a new one."""
+        media = method.photo if isinstance(method, SendPhoto) else method.document
+        file_id = media if isinstance(media, str) else f"uploaded-{next(self._file_ids)}"
+        message = self._message(method.chat_id, "", method.reply_markup)
+        if isinstance(method, SendPhoto):
+            photo = [PhotoSize(file_id=file_id, file_unique_id=file_id, width=1280, height=720)]
+            return message.model_copy(update={"text": None, "caption": method.caption, "photo": photo})
+        document = Document(file_id=file_id, file_unique_id=file_id, file_name="file")
+        return message.model_copy(update={"text": None, "caption": method.caption, "document": document})
+
 
 def _error(method: TelegramMethod[Any], code: int, description: str, retry_after: int | None) -> Exception:
     if retry_after is not None:
@@ -202,6 +225,8 @@ def request_problems(method: TelegramMethod[Any]) -> list[str]:
     html = getattr(method, "parse_mode", None) == "HTML"
     if isinstance(method, SendMessage | EditMessageText):
         problems += rules.message_problems(method.text or "", html=html)
+    if isinstance(method, SendPhoto | SendDocument | EditMessageCaption) and method.caption:
+        problems += rules.message_problems(method.caption, html=html, limit=rules.CAPTION_LIMIT)
     if isinstance(method, AnswerCallbackQuery) and len(method.text or "") > rules.CALLBACK_ANSWER_LIMIT:
         problems.append("callback answer text is too long")
     if isinstance(method, AnswerInlineQuery):

@@ -174,6 +174,16 @@ class ChangeRepository:
                 "UPDATE news_item SET change_reported_at = ? WHERE id = ?", (utcnow(), item_id)
             )
 
+    async def copies(self, item_id: int, locale: str | None = None) -> int:
+        """Copies of an item delivered (or in flight), in `locale` or in any language."""
+        async with self.db.read(
+            "SELECT count(*) FROM delivery WHERE item_id = :item AND "
+            "(state = 'sending' OR (state = 'sent' AND (:locale IS NULL OR locale = :locale)))",
+            {"item": item_id, "locale": locale},
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
     async def counts(self) -> dict[str, int]:
         counts = dict.fromkeys(CHANGE_STATES, 0)
         async with self.db.read("SELECT state, count(*) FROM delivery_change GROUP BY state") as cur:

@@ -12,14 +12,16 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date
+from babel.dates import format_date, format_time, get_datetime_format
 
 from bot.core.html import hbold, hitalic, q
 from bot.core.i18n import LOCALES, PoI18n, Translator, locale_from_language_code
-from bot.core.telegram_rules import TextProblem, message_issues
-from bot.news.repository import NewsDraft
+from bot.core.telegram_rules import CAPTION_LIMIT, MESSAGE_LIMIT, TextProblem, message_issues
+from bot.news.repository import MEDIA_KINDS, Media, NewsDraft
 
 TITLE_LIMIT = 256
+# What a bot may upload (Bot API, multipart): photos up to 10 MB, other files up to 50 MB.
+UPLOAD_LIMITS = {"photo": 10 * 1024 * 1024, "document": 50 * 1024 * 1024}
 
 
 class NewsFileError(Exception):
@@ -40,6 +42,15 @@ def news_date(t: Translator, created: dt.date) -> str:
     return format_date(t.date_of(created), format="long", locale=t.babel_locale)
 
 
+def news_moment(t: Translator, moment: dt.datetime) -> str:
+    """A moment (a scheduled time) for `t`'s reader: its date and time in `t.tz` (`TIMEZONE`)."""
+    local = t.local(moment)
+    pattern = str(get_datetime_format("long", locale=t.babel_locale))
+    return pattern.replace("{1}", format_date(local, format="long", locale=t.babel_locale)).replace(
+        "{0}", format_time(local, format="short", locale=t.babel_locale)
+    )
+
+
 def render_item(t: Translator, draft: NewsDraft, created: dt.date, *, footer: bool = True) -> str:
     """The message a subscriber gets (`footer=True`), or the item as /news shows it. `created` is the item's
     `created_at` (its date is taken in `t.tz`), or a date already in `TIMEZONE`."""
@@ -48,9 +59,22 @@ def render_item(t: Translator, draft: NewsDraft, created: dt.date, *, footer: bo
     if draft.titles:
         lines.append(hbold(q(draft.titles[locale])))
     lines.append(draft.texts[locale].strip())
+    if draft.media is not None and not footer:  # /news shows the text; the file went with the message
+        lines += ["", hitalic(media_note(t, draft.media.kind))]
     if footer:
         lines += ["", hitalic(t._("To stop receiving news, send /unsubscribe"))]
     return "\n".join(lines)
+
+
+def media_note(t: Translator, kind: str) -> str:
+    if kind == "photo":
+        return t._("📎 This news item was sent with a photo.")
+    return t._("📎 This news item was sent with a file.")
+
+
+def text_limit(draft: NewsDraft) -> int:
+    """A photo's or document's text is its caption: 1,024 characters, not 4,096."""
+    return CAPTION_LIMIT if draft.media is not None else MESSAGE_LIMIT
 
 
 def text_issues(t: Translator, draft: NewsDraft, created: dt.date) -> list[TextProblem]:
@@ -77,7 +101,7 @@ def text_issues(t: Translator, draft: NewsDraft, created: dt.date) -> list[TextP
             )
     if problems:
         return problems
-    return message_issues(render_item(t, draft, created))
+    return message_issues(render_item(t, draft, created), limit=text_limit(draft))
 
 
 def text_problems(t: Translator, draft: NewsDraft, created: dt.date) -> list[str]:
@@ -92,14 +116,20 @@ def draft_problems(draft: NewsDraft, i18n: PoI18n, created: dt.date) -> list[str
 
 
 def load_news_file(path: Path, i18n: PoI18n, today: dt.date) -> NewsDraft:
-    """Read and check a news file: `ru`, `en`, `zh` (HTML) and an optional `[title]` table in each."""
+    """Read and check a news file: `ru`, `en`, `zh` (HTML), an optional `[title]` table in each, and an
+    optional `photo` or `document`: a file's path (relative to the news file), sent with every language's
+    text as its caption."""
     try:
         data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise NewsFileError([f"{path}: cannot read: {exc.strerror}"]) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise NewsFileError([f"{path}: not valid TOML: {exc}"]) from None
-    problems = [f"{path}: unknown key {key!r}" for key in data if key not in {*LOCALES, "title"}]
+    problems = [
+        f"{path}: unknown key {key!r}" for key in data if key not in {*LOCALES, "title", *MEDIA_KINDS}
+    ]
+    media, media_problems = _news_file_media(path, data)
+    problems += media_problems
     texts: dict[str, str] = {}
     for locale in LOCALES:
         value = data.get(locale)
@@ -123,8 +153,31 @@ def load_news_file(path: Path, i18n: PoI18n, today: dt.date) -> NewsDraft:
                     titles[locale] = value.strip()
     if problems:
         raise NewsFileError(problems)
-    draft = NewsDraft(texts=texts, titles=titles)
+    draft = NewsDraft(texts=texts, titles=titles, media=media)
     problems = [f"{path}: {p}" for p in draft_problems(draft, i18n, today)]
     if problems:
         raise NewsFileError(problems)
     return draft
+
+
+def _news_file_media(path: Path, data: dict[str, Any]) -> tuple[Media | None, list[str]]:
+    kinds = [kind for kind in MEDIA_KINDS if kind in data]
+    if not kinds:
+        return None, []
+    if len(kinds) > 1:
+        return None, [f"{path}: one photo or one document, not both"]
+    kind = kinds[0]
+    value = data[kind]
+    if not isinstance(value, str) or not value.strip():
+        return None, [f"{path}: {kind}: a file path is needed"]
+    file = (path.parent / value).resolve()
+    try:
+        size = file.stat().st_size
+    except OSError as exc:
+        return None, [f"{path}: {kind}: cannot read {file}: {exc.strerror}"]
+    if not file.is_file() or size == 0:
+        return None, [f"{path}: {kind}: {file} is not a non-empty file"]
+    if size > UPLOAD_LIMITS[kind]:
+        limit = UPLOAD_LIMITS[kind] // (1024 * 1024)
+        return None, [f"{path}: {kind}: {file} is {size} bytes; Telegram takes at most {limit} MB"]
+    return Media(kind=kind, path=str(file)), []

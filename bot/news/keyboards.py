@@ -12,6 +12,8 @@ from bot.core.i18n import Translator
 POST_SEND = "send"
 POST_CANCEL = "cancel"
 POST_NO_TITLE = "notitle"
+POST_SCHEDULE = "schedule"  # ask for a time
+POST_SCHEDULED = "scheduled"  # confirm the time
 
 
 def news_page_keyboard(t: Translator, page: int, total: int, subscribed: bool) -> InlineKeyboardMarkup:
@@ -36,7 +38,16 @@ def news_page_keyboard(t: Translator, page: int, total: int, subscribed: bool) -
 
 def post_confirm_keyboard(t: Translator) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=t._("✅ Send"), callback_data=PostCb(action=POST_SEND))
+    builder.button(text=t._("✅ Send now"), callback_data=PostCb(action=POST_SEND))
+    builder.button(text=t._("🕒 Schedule"), callback_data=PostCb(action=POST_SCHEDULE))
+    builder.button(text=t._("✖️ Cancel"), callback_data=PostCb(action=POST_CANCEL))
+    builder.adjust(2, 1)
+    return builder.as_markup()
+
+
+def schedule_confirm_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t._("✅ Schedule"), callback_data=PostCb(action=POST_SCHEDULED))
     builder.button(text=t._("✖️ Cancel"), callback_data=PostCb(action=POST_CANCEL))
     return builder.as_markup()
 

@@ -30,10 +30,19 @@ from bot.core.html import q
 from bot.core.i18n import LOCALES, PoI18n, Translator
 from bot.core.telegram_rules import TextProblem
 from bot.news.broadcaster import Broadcaster
-from bot.news.items import render_item, subscriber_locale, text_issues
-from bot.news.keyboards import POST_CANCEL, POST_NO_TITLE, POST_SEND, no_title_keyboard, post_confirm_keyboard
+from bot.news.items import news_moment, render_item, subscriber_locale, text_issues
+from bot.news.keyboards import (
+    POST_CANCEL,
+    POST_NO_TITLE,
+    POST_SCHEDULE,
+    POST_SCHEDULED,
+    POST_SEND,
+    no_title_keyboard,
+    post_confirm_keyboard,
+    schedule_confirm_keyboard,
+)
 from bot.news.progress import progress_text
-from bot.news.repository import AuditEntry, NewsDraft, Newsroom
+from bot.news.repository import AuditEntry, Media, NewsDraft, Newsroom, PostResult
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -47,6 +56,8 @@ class PostFlow(StatesGroup):
     title_en = State()
     title_zh = State()
     confirm = State()
+    when = State()  # the date and time of a scheduled post
+    confirm_schedule = State()
 
 
 STEP_LOCALE = {PostFlow.ru.state: "ru", PostFlow.en.state: "en", PostFlow.zh.state: "zh"}
@@ -59,9 +70,19 @@ TITLE_STEP_LOCALE = {
 }
 NEXT_TITLE_STATE = {"ru": PostFlow.title_en, "en": PostFlow.title_zh, "zh": PostFlow.confirm}
 TITLE_KEY = "title_"  # FSM data: title_ru, title_en, title_zh (plain text)
+MEDIA_KIND, MEDIA_FILE = "media_kind", "media_file_id"  # FSM data: the photo or document of the draft
 
 
-FLOW_STATES = frozenset(state.state for state in PostFlow.__all_states__)
+class EditFlow(StatesGroup):
+    """/edit N: pick a language, send its new text, confirm. /retract N: confirm."""
+
+    language = State()
+    text = State()
+    confirm = State()
+    retract = State()
+
+
+FLOW_STATES = frozenset(state.state for group in (PostFlow, EditFlow) for state in group.__all_states__)
 FLOW_COMMANDS = frozenset({"cancel"})  # the commands a draft answers itself
 DRAFT_TTL = 30 * 60  # seconds of silence after which a draft is discarded
 TOUCHED = "touched"  # the FSM data key: when the admin last worked on the draft (clock seconds)
@@ -187,17 +208,51 @@ async def start_post(message: Message, state: FSMContext, t: Translator, clock: 
         t._(
             "📝 A news item for the subscribers. I will ask for the text in Russian, English and Chinese "
             "and show each exactly as subscribers will see it.\n\n"
-            "Send the text in <b>Russian</b> (formatting is kept). /cancel stops at any step."
+            "Send the text in <b>Russian</b> (formatting is kept). To send a photo or a file (a PDF, for "
+            "instance) with the item, send it here with the Russian text as its caption. /cancel stops at "
+            "any step."
         )
     )
+
+
+def attached_media(message: Message) -> Media | None:
+    """The photo (its largest size) or document of the admin's message, by Telegram's `file_id`."""
+    if message.photo:
+        return Media(kind="photo", file_id=message.photo[-1].file_id)
+    if message.document is not None:
+        return Media(kind="document", file_id=message.document.file_id)
+    return None
+
+
+async def send_preview(message: Message, reader: Translator, draft: NewsDraft) -> None:
+    """The item exactly as a subscriber reading `reader`'s language gets it (a photo or file with it)."""
+    text = render_item(reader, draft, today())
+    media = draft.media
+    if media is None or media.file_id is None:
+        await message.answer(text)
+    elif media.kind == "photo":
+        await message.answer_photo(media.file_id, caption=text)
+    else:
+        await message.answer_document(media.file_id, caption=text)
 
 
 async def take_text(message: Message, state: FSMContext, store: Store, i18n: PoI18n, t: Translator) -> None:
     locale = STEP_LOCALE[str(await state.get_state())]
     data: dict[str, Any] = await state.get_data()
+    media = attached_media(message)
+    if media is not None and locale != "ru":
+        await message.answer(
+            t._("The photo or file comes with the Russian text. Now please send the text as a message.")
+        )
+        return
+    if media is None and data.get(MEDIA_KIND):
+        media = Media(kind=data[MEDIA_KIND], file_id=data.get(MEDIA_FILE))
     texts = {loc: data.get(loc, "") for loc in LOCALES}
     texts[locale] = message.html_text
-    draft = NewsDraft(texts=texts)
+    if media is not None and not message.html_text.strip():
+        await message.answer(t._("Please send the photo or file again with the Russian text as its caption."))
+        return
+    draft = NewsDraft(texts=texts, media=media)
     reader = i18n.translator(locale)  # the subscribers who read this language
     problems = text_issues(reader, draft, today())
     if problems:
@@ -209,8 +264,11 @@ async def take_text(message: Message, state: FSMContext, store: Store, i18n: PoI
             )
         )
         return
-    await message.answer(render_item(reader, draft, today()))
-    await state.update_data({locale: message.html_text})
+    await send_preview(message, reader, draft)
+    update: dict[str, Any] = {locale: message.html_text}
+    if media is not None and locale == "ru":
+        update |= {MEDIA_KIND: media.kind, MEDIA_FILE: media.file_id}
+    await state.update_data(update)
     await state.set_state(NEXT_STATE[locale])
     if locale in NEXT_LOCALE:
         await message.answer(ask_for(t, NEXT_LOCALE[locale]))
@@ -241,8 +299,11 @@ def ask_for_title(t: Translator, next_locale: str) -> str:
 def draft_of(data: dict[str, Any]) -> NewsDraft:
     """The draft in the FSM data: texts, and the titles once all three are there."""
     titles = {loc: data.get(TITLE_KEY + loc, "") for loc in LOCALES}
+    media = Media(kind=data[MEDIA_KIND], file_id=data.get(MEDIA_FILE)) if data.get(MEDIA_KIND) else None
     return NewsDraft(
-        texts={loc: data.get(loc, "") for loc in LOCALES}, titles=titles if all(titles.values()) else None
+        texts={loc: data.get(loc, "") for loc in LOCALES},
+        titles=titles if all(titles.values()) else None,
+        media=media,
     )
 
 
@@ -251,7 +312,9 @@ async def take_title(message: Message, state: FSMContext, store: Store, i18n: Po
     data: dict[str, Any] = await state.get_data()
     title = (message.text or "").strip()
     draft = draft_of(data)
-    draft = NewsDraft(texts=draft.texts, titles={**dict.fromkeys(LOCALES, ""), locale: title})
+    draft = NewsDraft(
+        texts=draft.texts, titles={**dict.fromkeys(LOCALES, ""), locale: title}, media=draft.media
+    )
     reader = i18n.translator(locale)
     problems = text_issues(reader, draft, today())
     if problems:
@@ -262,7 +325,7 @@ async def take_title(message: Message, state: FSMContext, store: Store, i18n: Po
             )
         )
         return
-    await message.answer(render_item(reader, draft, today()))
+    await send_preview(message, reader, draft)
     await state.update_data({TITLE_KEY + locale: title})
     await state.set_state(NEXT_TITLE_STATE[locale])
     if locale in NEXT_LOCALE:
@@ -298,12 +361,96 @@ async def confirm_question(t: Translator, store: Store, *, after_preview: bool) 
     ).format(count=count)
 
 
+SEND_AT = "send_at"  # FSM data: the scheduled moment (UTC seconds)
+TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d.%m.%Y %H:%M")
+MAX_SCHEDULE = dt.timedelta(days=366)
+
+
+def time_example(settings: Settings, clock: Clock | None) -> str:
+    """Tomorrow at 09:00 in TIMEZONE, as the admin would type it."""
+    now = dt.datetime.fromtimestamp((clock or time.time)(), settings.tz)
+    return (now + dt.timedelta(days=1)).strftime("%Y-%m-%d 09:00")
+
+
+def ask_for_time(t: Translator, settings: Settings, clock: Clock | None) -> str:
+    return t._(
+        "🕒 When should it go out? Send the date and time in the bot's time zone ({timezone}), for example "
+        "<code>{example}</code>. /cancel stops."
+    ).format(timezone=q(settings.timezone), example=time_example(settings, clock))
+
+
+def parse_moment(text: str, tz: dt.tzinfo) -> dt.datetime | None:
+    """`2026-12-05 09:00` (or `05.12.2026 09:00`) in `tz`, as an aware datetime; None if unreadable."""
+    cleaned = " ".join(text.split())
+    for pattern in TIME_FORMATS:
+        try:
+            naive = dt.datetime.strptime(cleaned, pattern)
+        except ValueError:
+            continue
+        return naive.replace(tzinfo=tz)
+    return None
+
+
+def scheduled_text(t: Translator, item_id: int, send_at: dt.datetime, timezone: str) -> str:
+    return t._(
+        "🕒 Scheduled: news item #{item} goes out on {when} ({timezone}) to everyone subscribed then. "
+        "/scheduled lists it and can cancel it."
+    ).format(item=item_id, when=q(news_moment(t, send_at)), timezone=q(timezone))
+
+
+async def take_time(
+    message: Message,
+    state: FSMContext,
+    store: Store,
+    settings: Settings,
+    t: Translator,
+    clock: Clock | None = None,
+) -> None:
+    moment = parse_moment(message.text or "", settings.tz)
+    now = (clock or time.time)()
+    example = time_example(settings, clock)
+    if moment is None:
+        await message.answer(
+            t._("I could not read that time. Please send it like <code>{example}</code>.").format(
+                example=example
+            )
+        )
+        return
+    if moment.timestamp() <= now:
+        await message.answer(
+            t._(
+                "That moment has already passed. Please send a later one, like <code>{example}</code>."
+            ).format(example=example)
+        )
+        return
+    if moment.timestamp() - now > MAX_SCHEDULE.total_seconds():
+        await message.answer(
+            t._("A news item can be scheduled at most a year ahead. Please send an earlier time.")
+        )
+        return
+    await state.update_data({SEND_AT: moment.timestamp()})
+    await state.set_state(PostFlow.confirm_schedule)
+    count = await store.subscriptions.count()
+    question = t.ngettext(
+        "Send this news item on {when} ({timezone})? {count} user is subscribed now; it goes to everyone "
+        "subscribed then.",
+        "Send this news item on {when} ({timezone})? {count} users are subscribed now; it goes to everyone "
+        "subscribed then.",
+        count,
+    ).format(when=q(news_moment(t, moment)), timezone=q(settings.timezone), count=count)
+    await message.answer(question, reply_markup=schedule_confirm_keyboard(t))
+
+
 async def not_text(message: Message, t: Translator) -> None:
     await message.answer(t._("Please send the news item as a text message."))
 
 
+async def not_title(message: Message, t: Translator) -> None:
+    await message.answer(t._("Please send the title as a text message."))
+
+
 async def waiting_for_button(message: Message, t: Translator) -> None:
-    await message.answer(t._("Press ✅ Send or ✖️ Cancel under the question above, or send /cancel."))
+    await message.answer(t._("Press a button under the question above, or send /cancel."))
 
 
 async def cancel(message: Message, state: FSMContext, t: Translator) -> None:
@@ -314,6 +461,21 @@ async def cancel(message: Message, state: FSMContext, t: Translator) -> None:
     await message.answer(t._("Cancelled. Nothing was posted."))
 
 
+async def start_scheduling(
+    query: CallbackQuery,
+    message: Message | None,
+    state: FSMContext,
+    settings: Settings,
+    t: Translator,
+    clock: Clock | None,
+) -> None:
+    """Ask for the time (below `message`, the question whose buttons the caller has dealt with)."""
+    await state.set_state(PostFlow.when)
+    if message is not None:
+        await message.answer(ask_for_time(t, settings, clock))
+    await query.answer()
+
+
 async def post_pressed(
     query: CallbackQuery,
     callback_data: PostCb,
@@ -321,7 +483,9 @@ async def post_pressed(
     store: Store,
     newsroom: Newsroom,
     broadcaster: Broadcaster,
+    settings: Settings,
     t: Translator,
+    clock: Clock | None = None,
 ) -> None:
     message = query.message if isinstance(query.message, Message) else None
     current = await state.get_state()
@@ -334,7 +498,13 @@ async def post_pressed(
             )
         await query.answer()
         return
-    if current != PostFlow.confirm.state:
+    if callback_data.action == POST_SCHEDULE and current == PostFlow.confirm.state:
+        if message is not None:
+            await message.edit_reply_markup(reply_markup=None)
+        await start_scheduling(query, message, state, settings, t, clock)
+        return
+    scheduling = callback_data.action == POST_SCHEDULED and current == PostFlow.confirm_schedule.state
+    if current != PostFlow.confirm.state and not scheduling:
         await query.answer(t._("This draft is no longer waiting to be sent."), show_alert=True)
         return
     if callback_data.action == POST_CANCEL:
@@ -343,11 +513,19 @@ async def post_pressed(
             await message.edit_text(t._("Cancelled. Nothing was posted."))
         await query.answer()
         return
-    if callback_data.action != POST_SEND:
+    if callback_data.action != POST_SEND and not scheduling:
         await query.answer(t._("This draft is no longer waiting to be sent."), show_alert=True)
         return
     data: dict[str, Any] = await state.get_data()
     draft = draft_of(data)
+    send_at = None
+    if scheduling:
+        send_at = dt.datetime.fromtimestamp(float(data[SEND_AT]), dt.UTC)
+        if send_at.timestamp() <= (clock or time.time)():
+            if message is not None:
+                await message.edit_text(t._("That moment passed while you were deciding."))
+            await start_scheduling(query, message, state, settings, t, clock)
+            return
     progress = (message.chat.id, message.message_id, t.locale) if message is not None else None
     result = await newsroom.items.post(
         draft,
@@ -355,10 +533,32 @@ async def post_pressed(
         author_id=query.from_user.id,
         key=data.get("key"),
         progress=progress,
+        send_at=send_at,
     )
     await state.clear()
     if not result.created:
         await query.answer(t._("This news item has already been posted."), show_alert=True)
+        return
+    await report_posted(query, message, result, send_at, newsroom, broadcaster, settings, t)
+
+
+async def report_posted(
+    query: CallbackQuery,
+    message: Message | None,
+    result: PostResult,
+    send_at: dt.datetime | None,
+    newsroom: Newsroom,
+    broadcaster: Broadcaster,
+    settings: Settings,
+    t: Translator,
+) -> None:
+    """The confirmation message becomes the schedule note or the broadcast's progress report."""
+    if send_at is not None:
+        log.info("news #%d scheduled by %d for %s", result.item_id, query.from_user.id, send_at.isoformat())
+        if message is not None:
+            await message.edit_text(scheduled_text(t, result.item_id, send_at, settings.timezone))
+        broadcaster.wake()  # it looks again when the time comes
+        await query.answer()
         return
     log.info(
         "news #%d posted by %d, queued for %d subscribers",
@@ -461,13 +661,16 @@ async def audit(message: Message, newsroom: Newsroom, settings: Settings, t: Tra
     await message.answer(audit_text(t, entries, settings.tz, settings.timezone))
 
 
-REFUSAL_COMMANDS = ("post", "stats", "audit")
+REFUSAL_COMMANDS = ("post", "stats", "audit", "edit", "retract", "scheduled")
 
 
 def admin_commands(t: Translator) -> list[tuple[str, str]]:
     """The commands an admin's own menu adds to the public ones."""
     return [
         ("post", t._("Post a news item to the subscribers")),
+        ("edit", t._("Correct a news item already sent")),
+        ("retract", t._("Withdraw a news item already sent")),
+        ("scheduled", t._("Scheduled news items")),
         ("stats", t._("Users, subscribers and deliveries")),
         ("audit", t._("Who posted what, and when")),
         ("cancel", t._("Stop the news item being written")),
@@ -530,11 +733,17 @@ def create_router() -> Router:
     admin.message.register(cancel, Command("cancel", ignore_case=True))
     in_text_steps = StateFilter(PostFlow.ru, PostFlow.en, PostFlow.zh)
     admin.message.register(take_text, in_text_steps, F.text, ~F.text.startswith("/"))
+    admin.message.register(take_text, in_text_steps, F.photo | F.document)
     admin.message.register(not_text, in_text_steps, ~F.text)
     in_title_steps = StateFilter(PostFlow.title_ru, PostFlow.title_en, PostFlow.title_zh)
     admin.message.register(take_title, in_title_steps, F.text, ~F.text.startswith("/"))
-    admin.message.register(not_text, in_title_steps, ~F.text)
-    admin.message.register(waiting_for_button, StateFilter(PostFlow.confirm), F.text, ~F.text.startswith("/"))
+    admin.message.register(not_title, in_title_steps, ~F.text)
+    admin.message.register(take_time, StateFilter(PostFlow.when), F.text, ~F.text.startswith("/"))
+    admin.message.register(
+        waiting_for_button,
+        StateFilter(PostFlow.confirm, PostFlow.confirm_schedule, PostFlow.when),
+        ~F.text.startswith("/"),
+    )
     admin.callback_query.register(post_pressed, PostCb.filter())
 
     # Everyone the admin filter turned away: a polite refusal, nothing else.
