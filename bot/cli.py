@@ -55,8 +55,28 @@ def build_parser() -> argparse.ArgumentParser:
         "post", help="queue a news item for every subscriber (a running bot sends it within seconds)"
     )
     news_post.add_argument(
-        "file", type=Path, help="TOML with ru, en, zh texts (HTML) and an optional [title]"
+        "file",
+        type=Path,
+        help="TOML with ru, en, zh texts (HTML), an optional [title] and an optional photo or document "
+        "(a file path, relative to the TOML file)",
     )
+    news_post.add_argument(
+        "--at",
+        metavar="'YYYY-MM-DD HH:MM'",
+        help="schedule it for this moment in TIMEZONE instead of sending it now",
+    )
+    news_sub.add_parser("scheduled", help="list the scheduled news items")
+    news_cancel = news_sub.add_parser("cancel", help="cancel a scheduled news item before it goes out")
+    news_cancel.add_argument("item", type=int)
+    news_retract = news_sub.add_parser(
+        "retract", help="withdraw a sent news item: its copies are deleted (or, after 48 hours, replaced)"
+    )
+    news_retract.add_argument("item", type=int)
+    news_edit = news_sub.add_parser(
+        "edit", help="correct a sent news item: every delivered copy in the languages given is edited"
+    )
+    news_edit.add_argument("item", type=int)
+    news_edit.add_argument("file", type=Path, help="TOML with the new text in any of ru, en, zh (HTML)")
     news_log = news_sub.add_parser(
         "log", help="who posted, edited, retracted or scheduled what, newest first"
     )
@@ -91,8 +111,12 @@ def run_command(settings: Settings, args: argparse.Namespace) -> int:
         return news_log_command(settings, args.limit)
     if args.command == "news" and args.action == "retry-failed":
         return news_retry_failed_command(settings, args.item)
+    if args.command == "news" and args.action in {"scheduled", "cancel", "retract", "edit"}:
+        from bot.news.shell import editor_command
+
+        return editor_command(settings, args.action, getattr(args, "item", None), getattr(args, "file", None))
     if args.command == "news":
-        return news_post_command(settings, args.file)
+        return news_post_command(settings, args.file, args.at)
     if args.command == "console":
         from bot.console.terminal import console_command
 
@@ -183,16 +207,21 @@ def content_command(settings: Settings, action: str) -> int:
     return 0
 
 
-def news_post_command(settings: Settings, path: Path) -> int:
+def news_post_command(settings: Settings, path: Path, at: str | None = None) -> int:
     from bot.news.items import NewsFileError
-    from bot.news.shell import post_news_file
+    from bot.news.shell import parse_schedule, post_news_file
 
     try:
-        result = asyncio.run(post_news_file(settings, path))
+        send_at = parse_schedule(at, settings) if at is not None else None
+        result = asyncio.run(post_news_file(settings, path, send_at))
     except NewsFileError as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
         return EXIT_CONTENT
+    if send_at is not None:
+        when = send_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
+        print(f"news #{result.item_id} scheduled for {when} {settings.timezone} in {settings.database_path}")
+        return 0
     subscribers = "1 subscriber" if result.recipients == 1 else f"{result.recipients} subscribers"
     print(
         f"news #{result.item_id} queued for {subscribers} in {settings.database_path}; "

@@ -19,6 +19,8 @@ from bot.core.i18n import LOCALES, PoI18n, Translator, locale_from_language_code
 from bot.core.telegram_rules import CAPTION_LIMIT, MESSAGE_LIMIT, TextProblem, message_issues
 from bot.news.repository import MEDIA_KINDS, Media, NewsDraft
 
+TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d.%m.%Y %H:%M")
+MAX_SCHEDULE = dt.timedelta(days=366)
 TITLE_LIMIT = 256
 # What a bot may upload (Bot API, multipart): photos up to 10 MB, other files up to 50 MB.
 UPLOAD_LIMITS = {"photo": 10 * 1024 * 1024, "document": 50 * 1024 * 1024}
@@ -49,6 +51,18 @@ def news_moment(t: Translator, moment: dt.datetime) -> str:
     return pattern.replace("{1}", format_date(local, format="long", locale=t.babel_locale)).replace(
         "{0}", format_time(local, format="short", locale=t.babel_locale)
     )
+
+
+def parse_moment(text: str, tz: dt.tzinfo) -> dt.datetime | None:
+    """`2026-12-05 09:00` (or `05.12.2026 09:00`) in `tz`, as an aware datetime; None if unreadable."""
+    cleaned = " ".join(text.split())
+    for pattern in TIME_FORMATS:
+        try:
+            naive = dt.datetime.strptime(cleaned, pattern)
+        except ValueError:
+            continue
+        return naive.replace(tzinfo=tz)
+    return None
 
 
 def render_item(t: Translator, draft: NewsDraft, created: dt.date, *, footer: bool = True) -> str:
@@ -181,3 +195,23 @@ def _news_file_media(path: Path, data: dict[str, Any]) -> tuple[Media | None, li
         limit = UPLOAD_LIMITS[kind] // (1024 * 1024)
         return None, [f"{path}: {kind}: {file} is {size} bytes; Telegram takes at most {limit} MB"]
     return Media(kind=kind, path=str(file)), []
+
+
+def load_edit_file(path: Path, i18n: PoI18n) -> dict[str, str]:
+    """The new texts of `news edit`: any of `ru`, `en`, `zh` (HTML), at least one."""
+    try:
+        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise NewsFileError([f"{path}: cannot read: {exc.strerror}"]) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise NewsFileError([f"{path}: not valid TOML: {exc}"]) from None
+    problems = [f"{path}: unknown key {key!r} (only ru, en, zh)" for key in data if key not in LOCALES]
+    texts = {loc: value.strip() for loc, value in data.items() if loc in LOCALES and isinstance(value, str)}
+    problems += [
+        f"{path}: {loc}: empty or not a string" for loc in LOCALES if loc in data and not texts.get(loc)
+    ]
+    if not data.keys() & set(LOCALES):
+        problems.append(f"{path}: give the new text in at least one of ru, en, zh")
+    if problems:
+        raise NewsFileError(problems)
+    return texts

@@ -3,15 +3,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import getpass
+import sys
 from pathlib import Path
 
 from bot.core.config import Settings
 from bot.core.i18n import create_i18n
 from bot.news.archive import ArchiveItem, seed_archive
-from bot.news.items import load_news_file
-from bot.news.repository import AuditEntry, Newsroom, PostResult
+from bot.news.items import (
+    MAX_SCHEDULE,
+    NewsFileError,
+    draft_problems,
+    load_edit_file,
+    load_news_file,
+    parse_moment,
+)
+from bot.news.repository import AuditEntry, NewsDraft, NewsItem, Newsroom, PostResult
 from bot.store import Store
 
 
@@ -23,18 +32,88 @@ def shell_actor() -> str:
         return "shell"
 
 
-async def post_news_file(settings: Settings, path: Path) -> PostResult:
+async def post_news_file(settings: Settings, path: Path, send_at: dt.datetime | None = None) -> PostResult:
     """Check the file completely (`NewsFileError` lists every problem), then store the item and its
-    deliveries in one transaction; a running bot's broadcaster finds them at its next poll."""
+    deliveries in one transaction (or, with `send_at`, schedule it); a running bot's broadcaster finds them
+    at its next poll."""
     i18n = create_i18n(settings.locales_dir, settings.default_locale, settings.tz)
     draft = load_news_file(path, i18n, dt.datetime.now(dt.UTC))
     actor = shell_actor()
     settings.prepare_database_dir()
     store = await Store.open(settings.database_path)
     try:
-        return await Newsroom(store.db).items.post(draft, actor=actor)
+        return await Newsroom(store.db).items.post(draft, actor=actor, send_at=send_at)
     finally:
         await store.close()
+
+
+def parse_schedule(text: str, settings: Settings, now: dt.datetime | None = None) -> dt.datetime:
+    """`--at 'YYYY-MM-DD HH:MM'` in TIMEZONE: a future moment within a year, else `NewsFileError`."""
+    moment = parse_moment(text, settings.tz)
+    now = now or dt.datetime.now(dt.UTC)
+    if moment is None:
+        raise NewsFileError([f"--at {text!r}: not a time; use 'YYYY-MM-DD HH:MM' ({settings.timezone})"])
+    if moment <= now:
+        raise NewsFileError([f"--at {text!r}: that moment has passed ({settings.timezone})"])
+    if moment - now > MAX_SCHEDULE:
+        raise NewsFileError([f"--at {text!r}: at most a year ahead"])
+    return moment
+
+
+def editor_command(settings: Settings, action: str, item: int | None, path: Path | None) -> int:
+    """`news scheduled`, `news cancel N`, `news retract N`, `news edit N FILE`: 0 done, 1 refused."""
+    try:
+        lines = asyncio.run(_editor(settings, action, item, path))
+    except NewsFileError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return 1
+    print("\n".join(lines))
+    return 0
+
+
+async def _editor(settings: Settings, action: str, item: int | None, path: Path | None) -> list[str]:
+    """What to print; `NewsFileError` for what is refused."""
+    i18n = create_i18n(settings.locales_dir, settings.default_locale, settings.tz)
+    texts = load_edit_file(path, i18n) if action == "edit" and path is not None else {}
+    settings.prepare_database_dir()
+    store = await Store.open(settings.database_path)
+    try:
+        items = Newsroom(store.db).items
+        if action == "scheduled":
+            return scheduled_lines(await items.scheduled(), settings)
+        item_id = int(item or 0)
+        if action == "cancel":
+            if not await items.cancel(item_id, actor=shell_actor()):
+                raise NewsFileError([f"news #{item_id} is not waiting to go out"])
+            return [f"news #{item_id} cancelled: it will not be sent"]
+        current = await items.get(item_id)
+        if current is None or current.retracted_at is not None or current.released_at is None:
+            raise NewsFileError([f"news #{item_id} has not gone out, or was retracted: nothing to {action}"])
+        if action == "edit":
+            draft = NewsDraft(texts={**current.texts, **texts}, titles=current.titles, media=current.media)
+            problems = draft_problems(draft, i18n, current.created_at)
+            if problems:
+                raise NewsFileError(problems)
+            queued = await items.edit(item_id, texts, actor=shell_actor())
+        else:
+            queued = await items.retract(item_id, actor=shell_actor())
+        copies = "1 delivered copy" if queued == 1 else f"{queued or 0} delivered copies"
+        done = "edited" if action == "edit" else "deleted or withdrawn"
+        return [f"news #{item_id}: {copies} to be {done}; a running bot does it within seconds"]
+    finally:
+        await store.close()
+
+
+def scheduled_lines(waiting: list[NewsItem], settings: Settings) -> list[str]:
+    if not waiting:
+        return ["nothing is scheduled"]
+    lines = []
+    for news in waiting:
+        when = (news.send_at or news.created_at).astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
+        title = news.titles["en"] if news.titles else " ".join(news.texts["en"].split())[:60]
+        lines.append(f"#{news.id}  {when} {settings.timezone}  {title}")
+    return lines
 
 
 async def retry_failed(settings: Settings, item_id: int | None) -> dict[int, int]:

@@ -30,7 +30,14 @@ from bot.core.html import q
 from bot.core.i18n import LOCALES, PoI18n, Translator
 from bot.core.telegram_rules import TextProblem
 from bot.news.broadcaster import Broadcaster
-from bot.news.items import news_moment, render_item, subscriber_locale, text_issues
+from bot.news.items import (
+    MAX_SCHEDULE,
+    news_moment,
+    parse_moment,
+    render_item,
+    subscriber_locale,
+    text_issues,
+)
 from bot.news.keyboards import (
     POST_CANCEL,
     POST_NO_TITLE,
@@ -362,8 +369,6 @@ async def confirm_question(t: Translator, store: Store, *, after_preview: bool) 
 
 
 SEND_AT = "send_at"  # FSM data: the scheduled moment (UTC seconds)
-TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d.%m.%Y %H:%M")
-MAX_SCHEDULE = dt.timedelta(days=366)
 
 
 def time_example(settings: Settings, clock: Clock | None) -> str:
@@ -377,18 +382,6 @@ def ask_for_time(t: Translator, settings: Settings, clock: Clock | None) -> str:
         "🕒 When should it go out? Send the date and time in the bot's time zone ({timezone}), for example "
         "<code>{example}</code>. /cancel stops."
     ).format(timezone=q(settings.timezone), example=time_example(settings, clock))
-
-
-def parse_moment(text: str, tz: dt.tzinfo) -> dt.datetime | None:
-    """`2026-12-05 09:00` (or `05.12.2026 09:00`) in `tz`, as an aware datetime; None if unreadable."""
-    cleaned = " ".join(text.split())
-    for pattern in TIME_FORMATS:
-        try:
-            naive = dt.datetime.strptime(cleaned, pattern)
-        except ValueError:
-            continue
-        return naive.replace(tzinfo=tz)
-    return None
 
 
 def scheduled_text(t: Translator, item_id: int, send_at: dt.datetime, timezone: str) -> str:
