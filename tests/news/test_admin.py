@@ -85,7 +85,7 @@ async def test_post_flow_stores_queues_and_reports_progress(
     confirm = replies[-1]
     assert "3" in confirm.text
     buttons = [b.callback_data for row in confirm.reply_markup.inline_keyboard for b in row]  # type: ignore[union-attr]
-    assert buttons == [PostCb(action="send").pack(), PostCb(action="cancel").pack()]
+    assert buttons == [PostCb(action=a).pack() for a in ("send", "schedule", "cancel")]
 
     pressed = await driver.feed(
         updates.callback(PostCb(action="send").pack(), user_id=ADMIN_ID, language_code=code, message_id=321)
