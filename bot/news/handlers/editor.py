@@ -10,6 +10,7 @@ refusal answers everyone else's /edit, /retract and /scheduled."""
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from aiogram import F, Router
@@ -26,7 +27,7 @@ from bot.core.html import q
 from bot.core.i18n import LOCALES, PoI18n, Translator
 from bot.core.telegram_rules import visible_text
 from bot.news.broadcaster import Broadcaster
-from bot.news.handlers.admin import EditFlow, IsAdmin, explain, send_preview
+from bot.news.handlers.admin import TOUCHED, Clock, EditFlow, IsAdmin, explain, send_preview
 from bot.news.items import news_moment, text_issues
 from bot.news.repository import NewsDraft, NewsItem, Newsroom
 
@@ -160,14 +161,19 @@ async def editable_item(
 
 
 async def start_edit(
-    message: Message, command: CommandObject, state: FSMContext, newsroom: Newsroom, t: Translator
+    message: Message,
+    command: CommandObject,
+    state: FSMContext,
+    newsroom: Newsroom,
+    t: Translator,
+    clock: Clock | None = None,
 ) -> None:
     item = await editable_item(message, command, newsroom, t, "edit")
     if item is None:
         return
     await state.clear()
     await state.set_state(EditFlow.language)
-    await state.update_data({"item": item.id})
+    await state.update_data({"item": item.id, TOUCHED: (clock or time.time)()})
     await message.answer(
         t._("✏️ News item #{item}: {summary}\n\nWhich language do you want to correct?").format(
             item=item.id, summary=q(summary(t, item))
@@ -177,14 +183,19 @@ async def start_edit(
 
 
 async def start_retract(
-    message: Message, command: CommandObject, state: FSMContext, newsroom: Newsroom, t: Translator
+    message: Message,
+    command: CommandObject,
+    state: FSMContext,
+    newsroom: Newsroom,
+    t: Translator,
+    clock: Clock | None = None,
 ) -> None:
     item = await editable_item(message, command, newsroom, t, "retract")
     if item is None:
         return
     await state.clear()
     await state.set_state(EditFlow.retract)
-    await state.update_data({"item": item.id})
+    await state.update_data({"item": item.id, TOUCHED: (clock or time.time)()})
     copies = await newsroom.changes.copies(item.id)
     await message.answer(
         t.ngettext(

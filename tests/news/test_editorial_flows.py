@@ -1,0 +1,229 @@
+"""The editor's flows through the real Dispatcher: a post with a photo or document, a scheduled post (and
+/scheduled with its cancel buttons), /edit and /retract; everyone else is refused. The broadcaster's side
+(the copies actually changed) is in test_editorial_broadcast.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from aiogram import Dispatcher
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageText,
+    SendDocument,
+    SendMessage,
+    SendPhoto,
+    TelegramMethod,
+)
+
+from bot.core.callbacks import PostCb
+from bot.news.repository import Newsroom
+from bot.store import Store
+from tests import updates
+from tests.conftest import ADMIN_ID, Driver, language_of
+from tests.news_support import DRAFT, FakeClock, add_subscriber
+
+TEXTS = {"ru": "Встреча подписантов", "en": "Signatories meet", "zh": "签署方会面"}
+
+
+@pytest.fixture
+def clock(dp: Dispatcher) -> FakeClock:
+    clock = FakeClock(dt.datetime(2026, 12, 3, 10, 0, tzinfo=dt.UTC).timestamp())
+    dp["clock"] = clock
+    return clock
+
+
+def admin_says(text: str, code: str = "en") -> dict[str, Any]:
+    return updates.message(text, user_id=ADMIN_ID, language_code=code)
+
+
+def press(action: str, code: str = "en", user_id: int = ADMIN_ID) -> dict[str, Any]:
+    return updates.callback(PostCb(action=action).pack(), user_id=user_id, language_code=code)
+
+
+def with_file(caption: str, kind: str, code: str = "en") -> dict[str, Any]:
+    update = admin_says("x", code)
+    message = update["message"]
+    del message["text"]
+    message["caption"] = caption
+    if kind == "photo":
+        message["photo"] = [
+            {"file_id": "AgAC-small", "file_unique_id": "s", "width": 90, "height": 60},
+            {"file_id": "AgAC-large", "file_unique_id": "l", "width": 1280, "height": 853},
+        ]
+    else:
+        message["document"] = {"file_id": "BQAC-pdf", "file_unique_id": "d", "file_name": "initiative.pdf"}
+    return update
+
+
+def of(kind: type[Any], requests: list[TelegramMethod[Any]]) -> list[Any]:
+    return [r for r in requests if isinstance(r, kind)]
+
+
+async def write_post(driver: Driver, code: str, first: dict[str, Any] | None = None) -> None:
+    await driver.feed(admin_says("/post", code))
+    await driver.feed(first or admin_says(TEXTS["ru"], code))
+    await driver.feed(admin_says(TEXTS["en"], code))
+    await driver.feed(admin_says(TEXTS["zh"], code))
+    await driver.feed(press("notitle", code))
+
+
+@pytest.mark.parametrize("code", ["ru", "en", "zh"])
+async def test_a_post_scheduled_in_each_language_then_cancelled(
+    driver: Driver, store: Store, newsroom: Newsroom, clock: FakeClock, code: str
+) -> None:
+    await add_subscriber(store, 7)
+    await write_post(driver, code)
+    asked = of(SendMessage, await driver.feed(press("schedule", code)))
+    assert len(asked) == 1 and language_of(asked[0].text) == code
+    assert "2026-12-04 09:00" in asked[0].text  # the example: tomorrow 09:00 in TIMEZONE (UTC here)
+
+    (unreadable,) = of(SendMessage, await driver.feed(admin_says("next friday", code)))
+    assert language_of(unreadable.text) == code and "2026-12-04 09:00" in unreadable.text
+    (passed,) = of(SendMessage, await driver.feed(admin_says("2026-12-03 09:59", code)))
+    assert language_of(passed.text) == code
+    assert await newsroom.items.scheduled() == []
+
+    (confirm,) = of(SendMessage, await driver.feed(admin_says("05.12.2026 09:30", code)))
+    assert language_of(confirm.text) == code and "09:30" in confirm.text
+    buttons = [b.callback_data for row in confirm.reply_markup.inline_keyboard for b in row]
+    assert buttons == [PostCb(action="scheduled").pack(), PostCb(action="cancel").pack()]
+    done = await driver.feed(press("scheduled", code))
+    (note,) = of(EditMessageText, done)
+    assert language_of(note.text) == code
+    (item,) = await newsroom.items.scheduled()
+    assert item.send_at == dt.datetime(2026, 12, 5, 9, 30, tzinfo=dt.UTC)
+    assert (await newsroom.outbox.counts())["pending"] == 0  # nothing queued before its time
+
+    (listing,) = of(SendMessage, await driver.feed(admin_says("/scheduled", code)))
+    assert f"#{item.id}" in listing.text and language_of(listing.text) == code
+    (cancel_button,) = [b for row in listing.reply_markup.inline_keyboard for b in row]
+    pressed = await driver.feed(
+        updates.callback(cancel_button.callback_data, user_id=ADMIN_ID, language_code=code)
+    )
+    assert await newsroom.items.scheduled() == []
+    (empty,) = of(EditMessageText, pressed)
+    assert language_of(empty.text) == code and "/post" in empty.text
+    again = of(
+        AnswerCallbackQuery,
+        await driver.feed(
+            updates.callback(cancel_button.callback_data, user_id=ADMIN_ID, language_code=code)
+        ),
+    )
+    assert again[0].show_alert  # already cancelled: said so
+    actions = [a for a, _ in await newsroom.items.audit(item.id)]
+    assert actions == ["scheduled", "cancelled"]
+
+
+@pytest.mark.parametrize(("kind", "method"), [("photo", SendPhoto), ("document", SendDocument)])
+async def test_a_post_with_a_photo_or_document_previews_and_stores_it(
+    driver: Driver, store: Store, newsroom: Newsroom, clock: FakeClock, kind: str, method: type[Any]
+) -> None:
+    await add_subscriber(store, 7)
+    await driver.feed(admin_says("/post"))
+    first = of(method, await driver.feed(with_file(TEXTS["ru"], kind)))
+    assert len(first) == 1 and first[0].caption is not None and TEXTS["ru"] in first[0].caption
+    expected = "AgAC-large" if kind == "photo" else "BQAC-pdf"
+    assert (first[0].photo if kind == "photo" else first[0].document) == expected
+    # a later language is a plain text, previewed with the same file
+    en = of(method, await driver.feed(admin_says(TEXTS["en"])))
+    assert len(en) == 1 and TEXTS["en"] in en[0].caption and language_of(en[0].caption) == "en"
+    refused = of(SendMessage, await driver.feed(with_file(TEXTS["zh"], kind)))
+    assert len(refused) == 1 and "Russian" in refused[0].text  # one file, with the Russian text
+    await driver.feed(admin_says(TEXTS["zh"]))
+    await driver.feed(press("notitle"))
+    await driver.feed(press("send"))
+    item = await newsroom.items.latest()
+    assert item is not None and item.media is not None
+    assert (item.media.kind, item.media.file_id) == (kind, expected)
+
+
+async def test_a_caption_longer_than_1024_is_refused_before_anything_is_stored(
+    driver: Driver, newsroom: Newsroom, clock: FakeClock
+) -> None:
+    await driver.feed(admin_says("/post"))
+    replies = await driver.feed(with_file("Я" * 1000, "photo"))  # fits 4,096, not 1,024 with the header
+    assert of(SendPhoto, replies) == []
+    (refusal,) = of(SendMessage, replies)
+    assert "1024" in refusal.text.replace(",", "").replace("\u202f", "").replace(" ", "")
+    await driver.feed(admin_says("/cancel"))
+    assert await newsroom.items.count() == 0
+
+
+async def delivered(store: Store, item: int, user: int, locale: str, message_id: int) -> None:
+    await store.db.conn.execute(
+        "UPDATE delivery SET state = 'sent', message_id = ?, locale = ?, sent_at = 1 "
+        "WHERE item_id = ? AND user_id = ?",
+        (message_id, locale, item, user),
+    )
+
+
+@pytest.mark.parametrize("code", ["ru", "en", "zh"])
+async def test_edit_one_language_previews_then_queues_its_copies(
+    driver: Driver, store: Store, newsroom: Newsroom, clock: FakeClock, code: str
+) -> None:
+    for uid in (7, 8):
+        await add_subscriber(store, uid)
+    item = (await newsroom.items.post(DRAFT, actor="shell:editor")).item_id
+    await delivered(store, item, 7, "en", 70)
+    await delivered(store, item, 8, "ru", 80)
+
+    (question,) = of(SendMessage, await driver.feed(admin_says(f"/edit {item}", code)))
+    assert language_of(question.text) == code
+    chosen = await driver.feed(press("een", code))
+    current, ask = of(SendMessage, chosen)
+    assert DRAFT.texts["en"] in current.text and language_of(ask.text) == code
+    preview, confirm = of(
+        SendMessage, await driver.feed(admin_says("The signatories met <b>twice</b>.", code))
+    )
+    assert "twice" in preview.text and "/unsubscribe" in preview.text
+    assert "1" in confirm.text and language_of(confirm.text) == code
+    (progress,) = of(EditMessageText, await driver.feed(press("edit", code)))
+    assert language_of(progress.text) == code
+    stored = await newsroom.items.get(item)
+    # a plain message's text is kept literally: its angle brackets are escaped, not read as tags
+    assert stored is not None and stored.texts["en"] == "The signatories met &lt;b&gt;twice&lt;/b&gt;."
+    assert [c.user_id for c in await newsroom.changes.due(now=1e12, limit=10)] == [7]
+
+
+@pytest.mark.parametrize("code", ["ru", "en", "zh"])
+async def test_retract_hides_the_item_and_queues_every_copy(
+    driver: Driver, store: Store, newsroom: Newsroom, clock: FakeClock, code: str
+) -> None:
+    await add_subscriber(store, 7)
+    item = (await newsroom.items.post(DRAFT, actor="shell:editor")).item_id
+    await delivered(store, item, 7, "en", 70)
+    (question,) = of(SendMessage, await driver.feed(admin_says(f"/retract {item}", code)))
+    assert language_of(question.text) == code and "48" in question.text
+    (progress,) = of(EditMessageText, await driver.feed(press("retract", code)))
+    assert language_of(progress.text) == code
+    assert await newsroom.items.count() == 0
+    (news,) = of(SendMessage, await driver.feed(updates.message("/news", user_id=7, language_code=code)))
+    assert DRAFT.texts["en"] not in news.text
+    (again,) = of(SendMessage, await driver.feed(admin_says(f"/retract {item}", code)))
+    assert language_of(again.text) == code and str(item) in again.text
+
+
+@pytest.mark.parametrize("text", ["/edit", "/edit abc", "/edit 99", "/retract 99999999999999"])
+async def test_a_missing_or_wrong_number_gets_a_clear_answer(
+    driver: Driver, newsroom: Newsroom, clock: FakeClock, text: str
+) -> None:
+    (reply,) = of(SendMessage, await driver.feed(admin_says(text)))
+    assert "/audit" in reply.text or "#99" in reply.text
+
+
+async def test_everyone_else_is_refused_and_nothing_changes(
+    driver: Driver, store: Store, newsroom: Newsroom, clock: FakeClock
+) -> None:
+    await add_subscriber(store, 7)
+    item = (await newsroom.items.post(DRAFT, actor="shell:editor")).item_id
+    for text in (f"/edit {item}", f"/retract {item}", "/scheduled"):
+        (reply,) = of(SendMessage, await driver.feed(updates.message(text, user_id=7)))
+        assert "administrators" in reply.text
+    for action in ("retract", "edit", f"x{item}", "een"):
+        (answer,) = of(AnswerCallbackQuery, await driver.feed(press(action, user_id=7)))
+        assert answer.show_alert
+    assert await newsroom.items.count() == 1
+    assert await newsroom.changes.due(now=1e12, limit=10) == []
