@@ -105,9 +105,14 @@ class ChangeRepository:
             )
             return cur.rowcount == 1
 
-    async def finish(self, change: DueChange, state: str, error: str | None = None) -> None:
-        """done, dropped or failed — only for the generation claimed (a newer change stays pending)."""
+    async def finish(
+        self, change: DueChange, state: str, error: str | None = None, *, unsubscribe: bool = False
+    ) -> None:
+        """done, dropped or failed — only for the generation claimed (a newer change stays pending);
+        `unsubscribe`: the reader blocked the bot since, as a broadcast's 403 does."""
         async with self.db.transaction() as conn:
+            if unsubscribe:
+                await conn.execute("DELETE FROM subscription WHERE user_id = ?", (change.user_id,))
             await conn.execute(
                 "UPDATE delivery_change SET state = ?, last_error = coalesce(?, last_error), updated_at = ? "
                 "WHERE item_id = ? AND user_id = ? AND generation = ? AND state = 'sending'",
