@@ -32,6 +32,7 @@ from functools import partial
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
+from aiogram.types import FSInputFile, Message
 
 from bot.core.i18n import PoI18n, Translator
 from bot.core.pacing import background
@@ -41,7 +42,8 @@ from bot.news.outbox import DueDelivery
 from bot.news.outcomes import SENT, Action, Outcome, classify, retry_delay
 from bot.news.pacer import PER_CHAT_INTERVAL, Clock, Pacer
 from bot.news.progress import ProgressReporter
-from bot.news.repository import NewsDraft, Newsroom
+from bot.news.repository import Media, NewsDraft, Newsroom
+from bot.news.revisions import Claim, Job, Reviser
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,21 @@ Sleep = Callable[[float], Awaitable[None]]
 Record = Callable[[], Awaitable[None]]
 # How a subscriber's message is made from an item: `news.items.render_item` unless a test counts the calls.
 Render = Callable[[Translator, NewsDraft, dt.date], str]
+
+
+@dataclass(frozen=True)
+class Copy:
+    """What one subscriber is sent: the item rendered in their language, with its photo or document."""
+
+    item_id: int
+    locale: str
+    text: str
+    media: Media | None
+    retracted: bool
+
+    @property
+    def needs_upload(self) -> bool:
+        return self.media is not None and self.media.file_id is None
 
 
 @dataclass
@@ -130,7 +147,19 @@ class Broadcaster:
         self._slots = asyncio.Semaphore(self.max_in_flight)
         self._in_flight: set[asyncio.Task[None]] = set()
         self._in_flight_chats: set[int] = set()
-        self._rendered: dict[tuple[int, str], str] = {}
+        self._rendered: dict[tuple[int, str], Copy] = {}
+        self._uploading: set[int] = set()  # items whose file is being uploaded (once; the rest wait)
+        self.reviser = Reviser(
+            newsroom,
+            i18n,
+            default_locale=default_locale,
+            wall=wall,
+            render=render,
+            max_attempts=max_attempts,
+            backoff=backoff,
+            max_backoff=max_backoff,
+            batch_size=batch_size,
+        )
         self._unrecorded: list[tuple[int, int, Record]] = []
         # Telegram unreachable (5xx, network): the whole broadcast pauses, probing with a growing backoff.
         self._outage_level = 0
@@ -165,6 +194,11 @@ class Broadcaster:
         recovered = await self.newsroom.outbox.recover()
         if recovered:
             log.warning("broadcaster: %d deliveries were in flight at the last stop; resending", recovered)
+        changed = await self.reviser.recover()
+        if changed:
+            log.warning(
+                "broadcaster: %d edits or deletions were in flight at the last stop; redoing", changed
+            )
         return recovered
 
     async def stop(self) -> None:
@@ -234,6 +268,12 @@ class Broadcaster:
         if not await self._record_unrecorded():
             # Sending more while outcomes cannot be written would only grow what a restart sends twice.
             return self.poll_interval
+        for released in await self.newsroom.items.release_due(dt.datetime.fromtimestamp(self.wall(), dt.UTC)):
+            log.info(
+                "news #%d: its time has come; queued for %d subscribers",
+                released.item_id,
+                released.recipients,
+            )
         try:
             while not self._stopping.is_set():
                 if self._unrecorded:
@@ -241,6 +281,7 @@ class Broadcaster:
                 batch = await self.newsroom.outbox.due(self.wall(), self.batch_size)
                 if not batch:
                     break
+                self._rendered.clear()  # each batch reads the items afresh: one may have been edited
                 started = 0
                 for delivery in batch:
                     if self._stopping.is_set():
@@ -251,13 +292,73 @@ class Broadcaster:
                 if started == 0:
                     # Every due row waits for its chat's one-second gap (or stopping): let one pass.
                     await self._pause(PER_CHAT_INTERVAL / 4)
+            # Edits and deletions of delivered copies, after the deliveries and paced with them.
+            while not self._stopping.is_set() and not self._unrecorded:
+                if await self.reviser.run_due(bot, self) == 0:
+                    break
         finally:
             if self._in_flight:
                 await asyncio.gather(*self._in_flight, return_exceptions=True)
             await self._record_unrecorded()
         await self.progress.maybe_report(bot, force=True)
-        next_due = await self.newsroom.outbox.next_due_at()
-        return None if next_due is None else max(next_due - self.wall(), 0.0)
+        await self.reviser.report(bot)
+        return await self._next_due()
+
+    async def _next_due(self) -> float | None:
+        """Seconds until a delivery, a change or a scheduled item is due (None: nothing is waiting)."""
+        moments = [
+            await self.newsroom.outbox.next_due_at(),
+            await self.reviser.next_due_at(),
+        ]
+        release = await self.newsroom.items.next_release_at()
+        if release is not None:
+            moments.append(release.timestamp())
+        known = [moment for moment in moments if moment is not None]
+        return max(min(known) - self.wall(), 0.0) if known else None
+
+    # -- the lane the reviser runs its edits and deletions in ------------------------------------------------
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    def pause_all(self, retry_after: float) -> float:
+        return self._stamp(self._pause_all(retry_after))
+
+    def refused_token(self, reason: str) -> None:
+        if not self._unauthorized:
+            self._unauthorized = True
+            log.error("broadcaster: Telegram refused the bot token (401: %s); the broadcaster stops", reason)
+        self._stopping.set()
+
+    async def launch(self, chat: int, claim: Claim, job: Job) -> bool:
+        """Run `job` for `chat` when the pace allows and the chat's gap has passed, after `claim`; False:
+        not now (the chat is busy, stopping, or the claim failed)."""
+        if self._chat_busy(chat):
+            return False
+        await self._slots.acquire()
+        try:
+            await self._wait_turn()
+            if self._stopping.is_set() or self._chat_busy(chat) or not await claim():
+                self._slots.release()
+                return False
+        except BaseException:
+            self._slots.release()
+            raise
+        self._idle.clear()
+        self.pacer.sent_to(chat)
+        self._in_flight_chats.add(chat)
+
+        async def run() -> None:
+            try:
+                await job()
+            finally:
+                self._in_flight_chats.discard(chat)
+                self._slots.release()
+
+        task = asyncio.create_task(run())
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+        return True
 
     async def _start(self, bot: Bot, delivery: DueDelivery) -> bool:
         """Start sending one delivery when its turn comes; False when it has to wait for a later pass."""
@@ -268,7 +369,15 @@ class Broadcaster:
             return True
         if self._chat_busy(chat):
             return False
-        text = await self._text(delivery)
+        copy = await self._copy(delivery)
+        if copy is not None and copy.retracted:
+            await self.newsroom.outbox.drop(delivery.item_id, chat, "retracted before delivery")
+            self.counters.dropped += 1
+            return True
+        if copy is not None and copy.needs_upload:
+            if copy.item_id in self._uploading:
+                return False  # its file is on its way to Telegram: the next pass reuses its file_id
+            self._uploading.add(copy.item_id)
         await self._slots.acquire()
         try:
             await self._wait_turn()
@@ -284,37 +393,71 @@ class Broadcaster:
         self._idle.clear()
         self.pacer.sent_to(chat)
         self._in_flight_chats.add(chat)
-        task = asyncio.create_task(self._deliver(bot, delivery, text))
+        task = asyncio.create_task(self._deliver(bot, delivery, copy))
         self._in_flight.add(task)
         task.add_done_callback(self._in_flight.discard)
         return True
 
-    async def _deliver(self, bot: Bot, delivery: DueDelivery, text: str | None) -> None:
+    async def _deliver(self, bot: Bot, delivery: DueDelivery, copy: Copy | None) -> None:
         item, chat = delivery.item_id, delivery.user_id
         try:
-            if text is None:
+            if copy is None:
                 await self._record(
                     item, chat, partial(self.newsroom.outbox.fail, item, chat, "news item not found")
                 )
                 self.counters.failed += 1
                 return
             outcome: Outcome
+            message: Message | None = None
             try:
-                await bot.send_message(chat, text)
+                message = await self._send(bot, delivery, copy)
             except (TelegramAPIError, OSError, TimeoutError) as exc:
                 outcome = classify(exc)
             else:
                 outcome = SENT
-            await self._apply(delivery, outcome)
+                if copy.needs_upload:
+                    await self._learn_file_id(copy, message)
+            await self._apply(delivery, outcome, copy, message)
         except Exception:
             # The row stays `sending` and is sent again after a restart.
             log.exception("broadcaster: cannot record the delivery of news #%d to %d", item, chat)
         finally:
+            if copy is not None and copy.needs_upload:
+                self._uploading.discard(copy.item_id)
             self._in_flight_chats.discard(chat)
             self._slots.release()
 
-    async def _apply(self, delivery: DueDelivery, outcome: Outcome) -> None:
-        """Record what the send came to, and count it."""
+    async def _send(self, bot: Bot, delivery: DueDelivery, copy: Copy) -> Message:
+        """The one call to Telegram a delivery makes: a message, or the item's photo or document with the
+        text as its caption (Telegram's `file_id` once known, else the file, uploaded once)."""
+        chat, media = delivery.user_id, copy.media
+        if media is None:
+            return await bot.send_message(chat, copy.text)
+        file = media.file_id or FSInputFile(media.path or "")
+        if media.kind == "photo":
+            return await bot.send_photo(chat, file, caption=copy.text)
+        return await bot.send_document(chat, file, caption=copy.text)
+
+    async def _learn_file_id(self, copy: Copy, message: Message) -> None:
+        """After the first upload: keep Telegram's `file_id`, so no other copy uploads the file again."""
+        if message.photo:
+            file_id = message.photo[-1].file_id
+        elif message.document is not None:
+            file_id = message.document.file_id
+        else:
+            return
+        await self.newsroom.items.set_media_file_id(copy.item_id, file_id)
+        for key in [key for key in self._rendered if key[0] == copy.item_id]:
+            del self._rendered[key]
+
+    async def _apply(
+        self,
+        delivery: DueDelivery,
+        outcome: Outcome,
+        copy: Copy | None = None,
+        message: Message | None = None,
+    ) -> None:
+        """Record what the send came to, and count it (a sent copy with its message id, to edit it later)."""
         item, chat = delivery.item_id, delivery.user_id
         outbox = self.newsroom.outbox
         error = outcome.error or ""
@@ -325,7 +468,18 @@ class Broadcaster:
             if self._outage_level:
                 log.warning("broadcaster: Telegram answers again; the broadcast resumes")
                 self._outage_level = 0
-            await self._record(item, chat, partial(outbox.mark_sent, item, chat))
+            await self._record(
+                item,
+                chat,
+                partial(
+                    outbox.mark_sent,
+                    item,
+                    chat,
+                    message_id=message.message_id if message is not None else None,
+                    locale=copy.locale if copy is not None else None,
+                    sent_at=self.wall(),
+                ),
+            )
             self.counters.sent += 1
         elif outcome.action is Action.STOP:
             # Not this delivery's fault: it stays pending, with every other one, for a bot with a valid token.
@@ -451,8 +605,8 @@ class Broadcaster:
             log.info("broadcaster: recorded news #%d to %d late", item, chat)
         return True
 
-    async def _text(self, delivery: DueDelivery) -> str | None:
-        """The item in the subscriber's language, rendered once per (item, language)."""
+    async def _copy(self, delivery: DueDelivery) -> Copy | None:
+        """The item in the subscriber's language, rendered once per (item, language) and batch."""
         locale = subscriber_locale(delivery.locale, delivery.language_code, self.default_locale)
         key = (delivery.item_id, locale)
         if key not in self._rendered:
@@ -461,7 +615,14 @@ class Broadcaster:
                 return None
             if len(self._rendered) >= 64:
                 self._rendered.clear()
-            self._rendered[key] = self.render(self.i18n.translator(locale), item.draft, item.created_at)
+            text = self.render(self.i18n.translator(locale), item.draft, item.created_at)
+            self._rendered[key] = Copy(
+                item_id=item.id,
+                locale=locale,
+                text=text,
+                media=item.media,
+                retracted=item.retracted_at is not None,
+            )
         return self._rendered[key]
 
     # -- pacing ----------------------------------------------------------------------------------------------

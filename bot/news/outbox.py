@@ -102,8 +102,22 @@ class OutboxRepository:
             )
             return cur.rowcount == 1
 
-    async def mark_sent(self, item_id: int, user_id: int) -> None:
-        await self._finish(item_id, user_id, "sent", None)
+    async def mark_sent(
+        self,
+        item_id: int,
+        user_id: int,
+        *,
+        message_id: int | None = None,
+        locale: str | None = None,
+        sent_at: float | None = None,
+    ) -> None:
+        """Delivered: with what an edit or a retraction needs later (the message, its language, when)."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE delivery SET state = 'sent', message_id = ?, locale = ?, sent_at = ?, updated_at = ? "
+                "WHERE item_id = ? AND user_id = ?",
+                (message_id, locale, sent_at, utcnow(), item_id, user_id),
+            )
 
     async def fail(self, item_id: int, user_id: int, error: str) -> None:
         await self._finish(item_id, user_id, "failed", error)

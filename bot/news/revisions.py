@@ -128,7 +128,7 @@ class Lane(Protocol):
         """A 429: pause every send; returns the wall time sending resumes."""
         ...
 
-    def stop(self, reason: str) -> None:
+    def refused_token(self, reason: str) -> None:
         """A 401: the token was revoked; stop with everything pending."""
         ...
 
@@ -262,7 +262,7 @@ class Reviser:
             await changes.retry_later(change, error, lane.pause_all(outcome.retry_after), count_attempt=False)
         elif outcome.action is Action.STOP:
             await changes.retry_later(change, error, self.wall(), count_attempt=False)
-            lane.stop(error)
+            lane.refused_token(error)
         else:
             delay = retry_delay(change.attempts + 1, self.max_attempts, self.backoff, self.max_backoff)
             if delay is None:

@@ -11,6 +11,7 @@ import sqlite3
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiogram import Bot
@@ -462,8 +463,8 @@ async def test_progress_edit_reads_the_figures_after_waiting_for_its_turn(
             claimed = True
             return await super().mark_sending(item_id, user_id)
 
-        async def mark_sent(self, item_id: int, user_id: int) -> None:
-            await super().mark_sent(item_id, user_id)
+        async def mark_sent(self, item_id: int, user_id: int, **sent: Any) -> None:
+            await super().mark_sent(item_id, user_id, **sent)
             timed.times.append((clock(), SendMessage(chat_id=0, text="recorded")))  # a marker in the timeline
             recorded.set()
 
@@ -493,11 +494,11 @@ class FlakyOutbox(OutboxRepository):
         self.chat, self.failures, self.timed = chat, failures, timed
         self.calls: list[int] = []
 
-    async def mark_sent(self, item_id: int, user_id: int) -> None:
+    async def mark_sent(self, item_id: int, user_id: int, **sent: Any) -> None:
         self.calls.append(user_id)
         if user_id == self.chat and self.calls.count(self.chat) <= self.failures:
             raise sqlite3.OperationalError("database is locked")
-        await super().mark_sent(item_id, user_id)
+        await super().mark_sent(item_id, user_id, **sent)
         self.timed.times.append((0.0, SendMessage(chat_id=-user_id, text="recorded")))
 
 

@@ -77,17 +77,20 @@ async def test_a_post_scheduled_in_each_language_then_cancelled(
     await add_subscriber(store, 7)
     await write_post(driver, code)
     asked = of(SendMessage, await driver.feed(press("schedule", code)))
-    assert len(asked) == 1 and language_of(asked[0].text) == code
+    assert len(asked) == 1
+    assert language_of(asked[0].text) == code
     assert "2026-12-04 09:00" in asked[0].text  # the example: tomorrow 09:00 in TIMEZONE (UTC here)
 
     (unreadable,) = of(SendMessage, await driver.feed(admin_says("next friday", code)))
-    assert language_of(unreadable.text) == code and "2026-12-04 09:00" in unreadable.text
+    assert language_of(unreadable.text) == code
+    assert "2026-12-04 09:00" in unreadable.text
     (passed,) = of(SendMessage, await driver.feed(admin_says("2026-12-03 09:59", code)))
     assert language_of(passed.text) == code
     assert await newsroom.items.scheduled() == []
 
     (confirm,) = of(SendMessage, await driver.feed(admin_says("05.12.2026 09:30", code)))
-    assert language_of(confirm.text) == code and "09:30" in confirm.text
+    assert language_of(confirm.text) == code
+    assert "09:30" in confirm.text
     buttons = [b.callback_data for row in confirm.reply_markup.inline_keyboard for b in row]
     assert buttons == [PostCb(action="scheduled").pack(), PostCb(action="cancel").pack()]
     done = await driver.feed(press("scheduled", code))
@@ -98,14 +101,16 @@ async def test_a_post_scheduled_in_each_language_then_cancelled(
     assert (await newsroom.outbox.counts())["pending"] == 0  # nothing queued before its time
 
     (listing,) = of(SendMessage, await driver.feed(admin_says("/scheduled", code)))
-    assert f"#{item.id}" in listing.text and language_of(listing.text) == code
+    assert f"#{item.id}" in listing.text
+    assert language_of(listing.text) == code
     (cancel_button,) = [b for row in listing.reply_markup.inline_keyboard for b in row]
     pressed = await driver.feed(
         updates.callback(cancel_button.callback_data, user_id=ADMIN_ID, language_code=code)
     )
     assert await newsroom.items.scheduled() == []
     (empty,) = of(EditMessageText, pressed)
-    assert language_of(empty.text) == code and "/post" in empty.text
+    assert language_of(empty.text) == code
+    assert "/post" in empty.text
     again = of(
         AnswerCallbackQuery,
         await driver.feed(
@@ -124,19 +129,25 @@ async def test_a_post_with_a_photo_or_document_previews_and_stores_it(
     await add_subscriber(store, 7)
     await driver.feed(admin_says("/post"))
     first = of(method, await driver.feed(with_file(TEXTS["ru"], kind)))
-    assert len(first) == 1 and first[0].caption is not None and TEXTS["ru"] in first[0].caption
+    assert len(first) == 1
+    assert first[0].caption is not None
+    assert TEXTS["ru"] in first[0].caption
     expected = "AgAC-large" if kind == "photo" else "BQAC-pdf"
     assert (first[0].photo if kind == "photo" else first[0].document) == expected
     # a later language is a plain text, previewed with the same file
     en = of(method, await driver.feed(admin_says(TEXTS["en"])))
-    assert len(en) == 1 and TEXTS["en"] in en[0].caption and language_of(en[0].caption) == "en"
+    assert len(en) == 1
+    assert TEXTS["en"] in en[0].caption
+    assert language_of(en[0].caption) == "en"
     refused = of(SendMessage, await driver.feed(with_file(TEXTS["zh"], kind)))
-    assert len(refused) == 1 and "Russian" in refused[0].text  # one file, with the Russian text
+    assert len(refused) == 1
+    assert "Russian" in refused[0].text
     await driver.feed(admin_says(TEXTS["zh"]))
     await driver.feed(press("notitle"))
     await driver.feed(press("send"))
     item = await newsroom.items.latest()
-    assert item is not None and item.media is not None
+    assert item is not None
+    assert item.media is not None
     assert (item.media.kind, item.media.file_id) == (kind, expected)
 
 
@@ -174,17 +185,21 @@ async def test_edit_one_language_previews_then_queues_its_copies(
     assert language_of(question.text) == code
     chosen = await driver.feed(press("een", code))
     current, ask = of(SendMessage, chosen)
-    assert DRAFT.texts["en"] in current.text and language_of(ask.text) == code
+    assert DRAFT.texts["en"] in current.text
+    assert language_of(ask.text) == code
     preview, confirm = of(
         SendMessage, await driver.feed(admin_says("The signatories met <b>twice</b>.", code))
     )
-    assert "twice" in preview.text and "/unsubscribe" in preview.text
-    assert "1" in confirm.text and language_of(confirm.text) == code
+    assert "twice" in preview.text
+    assert "/unsubscribe" in preview.text
+    assert "1" in confirm.text
+    assert language_of(confirm.text) == code
     (progress,) = of(EditMessageText, await driver.feed(press("edit", code)))
     assert language_of(progress.text) == code
     stored = await newsroom.items.get(item)
     # a plain message's text is kept literally: its angle brackets are escaped, not read as tags
-    assert stored is not None and stored.texts["en"] == "The signatories met &lt;b&gt;twice&lt;/b&gt;."
+    assert stored is not None
+    assert stored.texts["en"] == "The signatories met &lt;b&gt;twice&lt;/b&gt;."
     assert [c.user_id for c in await newsroom.changes.due(now=1e12, limit=10)] == [7]
 
 
@@ -196,14 +211,16 @@ async def test_retract_hides_the_item_and_queues_every_copy(
     item = (await newsroom.items.post(DRAFT, actor="shell:editor")).item_id
     await delivered(store, item, 7, "en", 70)
     (question,) = of(SendMessage, await driver.feed(admin_says(f"/retract {item}", code)))
-    assert language_of(question.text) == code and "48" in question.text
+    assert language_of(question.text) == code
+    assert "48" in question.text
     (progress,) = of(EditMessageText, await driver.feed(press("retract", code)))
     assert language_of(progress.text) == code
     assert await newsroom.items.count() == 0
     (news,) = of(SendMessage, await driver.feed(updates.message("/news", user_id=7, language_code=code)))
     assert DRAFT.texts["en"] not in news.text
     (again,) = of(SendMessage, await driver.feed(admin_says(f"/retract {item}", code)))
-    assert language_of(again.text) == code and str(item) in again.text
+    assert language_of(again.text) == code
+    assert str(item) in again.text
 
 
 @pytest.mark.parametrize("text", ["/edit", "/edit abc", "/edit 99", "/retract 99999999999999"])

@@ -85,8 +85,10 @@ async def test_an_edit_queues_the_copies_in_its_language_and_a_newer_one_replace
         queued = await newsroom.items.edit(item, {"en": "Corrected <b>text</b>."}, actor="telegram:9")
         assert queued == 2  # the English copy and the one in flight
         stored = await newsroom.items.get(item)
-        assert stored is not None and stored.texts["en"] == "Corrected <b>text</b>."
-        assert stored.texts["ru"] == DRAFT.texts["ru"] and stored.edited_at is not None
+        assert stored is not None
+        assert stored.texts["en"] == "Corrected <b>text</b>."
+        assert stored.texts["ru"] == DRAFT.texts["ru"]
+        assert stored.edited_at is not None
         due = await newsroom.changes.due(now=10.0, limit=10)
         assert [(c.user_id, c.action, c.generation) for c in due] == [(2, "edit", 1), (3, "edit", 1)]
         # the change of user 2 is in flight when a newer edit arrives: the old claim cannot finish it
@@ -116,12 +118,14 @@ async def test_a_retraction_hides_the_item_drops_what_was_not_sent_and_queues_ev
         assert await newsroom.items.retract(item, actor="telegram:9") == 2
         assert await newsroom.items.retract(item, actor="telegram:9") is None  # once
         assert await newsroom.items.edit(item, {"ru": "Нет."}, actor="telegram:9") is None
-        assert await newsroom.items.count() == 0 and await newsroom.items.latest() is None
+        assert await newsroom.items.count() == 0
+        assert await newsroom.items.latest() is None
         due = await newsroom.changes.due(now=10.0, limit=10)
         assert [(c.user_id, c.action) for c in due] == [(1, "retract"), (2, "retract")]
         assert (due[0].message_id, due[0].locale) == (11, "ru")
         row = await newsroom.outbox.get(item, 3)
-        assert row is not None and row["state"] == "dropped"  # never sent now
+        assert row is not None
+        assert row["state"] == "dropped"
         actions = [action for action, _ in await newsroom.items.audit(item)]
         assert actions == ["posted", "edited", "retracted"]
     finally:
@@ -139,7 +143,8 @@ async def test_an_item_with_a_document_keeps_it_and_learns_its_file_id_once(tmp_
         await newsroom.items.set_media_file_id(item, "BQACAgIAAxk-first")
         await newsroom.items.set_media_file_id(item, "BQACAgIAAxk-second")
         stored = await newsroom.items.get(item)
-        assert stored is not None and stored.media is not None
+        assert stored is not None
+        assert stored.media is not None
         assert (stored.media.kind, stored.media.file_id, stored.media.path) == (
             "document",
             "BQACAgIAAxk-first",
