@@ -23,9 +23,11 @@ from bot.core.html import hitalic
 from bot.core.i18n import PoI18n, Translator
 from bot.news.changes import DELETE_MARGIN, DELETE_WINDOW, ChangeProgress, DueChange
 from bot.news.outcomes import Action, Outcome, classify, retry_delay
+from bot.news.pacer import PER_CHAT_INTERVAL
 from bot.news.repository import NewsDraft, NewsItem, Newsroom
 
 log = logging.getLogger(__name__)
+
 
 NOT_MODIFIED = "message is not modified"
 GONE = ("message to edit not found", "message to delete not found", "message_id_invalid")
@@ -201,7 +203,17 @@ class Reviser:
                 partial(changes.mark_sending, change),
                 partial(self._run, bot, lane, change, step, item),
             )
-            handled += int(started)
+            if started:
+                handled += 1
+            elif not lane.stopping:
+                # The chat's one-second gap (or a reply) holds it: look again then, not in a busy loop.
+                await changes.retry_later(
+                    change,
+                    "waiting for the chat's turn",
+                    self.wall() + PER_CHAT_INTERVAL,
+                    count_attempt=False,
+                    claimed=False,
+                )
         return handled
 
     async def _item(self, item_id: int) -> NewsItem | None:
