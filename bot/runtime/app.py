@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
@@ -21,6 +20,7 @@ from bot.core.config import Settings
 from bot.core.i18n import LocaleMiddleware, PoI18n, create_i18n
 from bot.core.pacing import SendPacer
 from bot.core.retry import RetryMiddleware
+from bot.core.wire import WireSession
 from bot.news.archive import load_archive, seed_archive
 from bot.news.broadcaster import Broadcaster
 from bot.news.handlers import admin
@@ -60,7 +60,7 @@ def create_bot(
     """The Bot; every request goes through the reply retries, then the one pacer for all messages (so a
     retried request takes a slot again)."""
     if session is None:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+        session = WireSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     session.middleware(retry or RetryMiddleware())
     session.middleware(pacer or SendPacer(settings.send_rate))
     token = settings.bot_token.get_secret_value() if settings.bot_token else "0:local-console-token"
