@@ -3,6 +3,7 @@
     .venv/bin/python bench/updates.py  # 3 repeats, bursts of 2,000 (5-7 minutes on a busy 2-core VM)
     .venv/bin/python bench/updates.py --quick  # 1 repeat, bursts of 500 (about 1.5 minutes there)
     .venv/bin/python bench/updates.py --flood  # 300 /start at once against a server allowing 30/s
+    .venv/bin/python bench/updates.py --paced  # the bot keeps its send budget (SEND_RATE) in the bursts
 
 A local Bot-API-compatible server (tests/bot_api_server.py, extended here: per-token update queues served by
 long-polling `getUpdates`, answers recorded with their arrival time, optionally Telegram's flood limit) runs
@@ -10,7 +11,10 @@ in its own process. Each repeat starts, one after the other and in alternating o
 it, each with a fresh temporary DATABASE_PATH and environment (a fake well-formed BOT_TOKEN,
 TELEGRAM_API_URL pointing at the server, ADMIN_IDS empty, the working directory a fresh temp folder):
 
-- the bot: `python -m bot` (polling, its default LOG_LEVEL=INFO);
+- the bot: `python -m bot` (polling, its default LOG_LEVEL=INFO), its send budget lifted (UNPACED_BOT below):
+  bare aiogram has none, and the bot's (`SEND_RATE` ≤ 30 messages a second, Telegram's limit) would make the
+  `/start` and button bursts measure that limit, not the work per update. The pacer still runs on every
+  request, only its rate is out of reach. `--paced` keeps the budget; `--flood` always does;
 - bare aiogram: a script this file writes (BARE_BOT below): a Dispatcher, `start_polling`, and three
   handlers answering with a fixed short text: `sendMessage` for any message; for a button press
   `editMessageText` of the pressed message and then `answerCallbackQuery`, as the bot's menu buttons do;
@@ -65,6 +69,23 @@ ANSWER_KEYS = {  # the request that answers an update, and the field naming that
     "answerinlinequery": "inline_query_id",
 }
 LIMITED = {"sendmessage", "editmessagetext"}
+
+# `python -m bot` with a send budget no burst reaches (the pacer's bookkeeping still runs on every request).
+UNPACED_BOT = """
+import runpy
+
+import bot.core.pacing as pacing
+import bot.runtime.app as app
+
+
+class Unpaced(pacing.SendPacer):
+    def __init__(self, rate=pacing.SEND_RATE, **kwargs):
+        super().__init__(1e9, **kwargs)
+
+
+app.SendPacer = Unpaced
+runpy.run_module("bot", run_name="__main__", alter_sys=True)
+"""
 
 BARE_BOT = '''"""Bare aiogram, for bench/updates.py: a fixed short answer to everything."""
 
@@ -447,7 +468,8 @@ def percentile(samples: list[float], fraction: float) -> float:
 
 
 class Runner:
-    def __init__(self, control: Control, api_url: str, workdir: Path) -> None:
+    def __init__(self, control: Control, api_url: str, workdir: Path, *, paced: bool = False) -> None:
+        self.paced = paced
         self.control = control
         self.api_url = api_url
         self.workdir = workdir
@@ -455,13 +477,19 @@ class Runner:
         self.bare_script.write_text(BARE_BOT, encoding="utf-8")
         self.serial = itertools.count(1)
 
-    async def launch(self, kind: str) -> tuple[asyncio.subprocess.Process, str, float, Path]:
+    async def launch(
+        self, kind: str, *, paced: bool | None = None
+    ) -> tuple[asyncio.subprocess.Process, str, float, Path]:
         """Start `kind` ("bot" or "bare"); return it once it polls, with its token and cold start."""
         serial = next(self.serial)
         token = f"{7_000_000 + serial}:{TOKEN_SECRET}"
         folder = self.workdir / f"{serial}-{kind}"
         folder.mkdir()
-        command = ["-m", "bot"] if kind == "bot" else [str(self.bare_script)]
+        paced = self.paced if paced is None else paced
+        if kind == "bare":
+            command = [str(self.bare_script)]
+        else:
+            command = ["-m", "bot"] if paced else ["-c", UNPACED_BOT]
         log = folder / "output.log"
         with log.open("wb") as output:
             started = time.monotonic()
@@ -530,7 +558,7 @@ class Runner:
             await stop(process)
 
     async def flood(self, count: int, limit: int) -> None:
-        process, token, _cold, log = await self.launch("bot")
+        process, token, _cold, log = await self.launch("bot", paced=True)
         try:
             await asyncio.sleep(1.0)
             await self.burst(process, token, [start_update(uid) for uid in range(1, 11)])  # warm-up
@@ -641,14 +669,15 @@ async def run(args: argparse.Namespace) -> None:
         timeout = aiohttp.ClientTimeout(total=None)
         async with aiohttp.ClientSession(timeout=timeout) as session:
             with tempfile.TemporaryDirectory(prefix="bench-updates-") as tmp:
-                runner = Runner(Control(session, api_url), api_url, Path(tmp))
+                runner = Runner(Control(session, api_url), api_url, Path(tmp), paced=args.paced)
                 if args.flood:
                     await runner.flood(FLOOD_USERS, args.limit)
                     return
                 limit = f", server limit {args.limit}/s" if args.limit else ""
                 print(
                     f"{args.repeat} repeat(s), bursts of {args.updates} updates, warm-up {WARMUP} of each "
-                    f"kind{limit}; {os.cpu_count()} CPUs, Python {sys.version.split()[0]}"
+                    f"kind{limit}; the bot's send budget {'kept' if args.paced else 'lifted'}; "
+                    f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}"
                 )
                 if not PYCACHE.is_dir():
                     for kind in ("bare", "bot"):  # compiles the bytecode, fills the OS's file cache
@@ -688,6 +717,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--flood", action="store_true", help=f"{FLOOD_USERS} /start at once against the limit (default 30/s)"
+    )
+    parser.add_argument(
+        "--paced", action="store_true", help="the bot keeps its send budget (SEND_RATE) in the bursts"
     )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -4,7 +4,6 @@ a restart. aiogram ships memory, Redis and Mongo storages only."""
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,19 +14,19 @@ from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder,
 from bot.store.db import Database
 from bot.store.users import utcnow
 
-STATE_CACHE_SIZE = 50_000
-
 
 class SQLiteStorage(BaseStorage):
     """State and data per key in table `fsm_state`; a key with neither is deleted.
 
-    aiogram asks for the state of every update (inline queries included), so states are cached in memory,
-    written through: this process is the only writer of its store, and most users have no state at all.
+    aiogram asks for the state of every update (inline queries included), and almost nobody has one (only an
+    admin writing a news item): every stored state is read once, on first use, and kept in memory, written
+    through (this process is the only writer of its store). A key not in memory has no state: a new user's
+    update costs no query.
     """
 
     def __init__(self, db: Database, key_builder: KeyBuilder | None = None) -> None:
         self.db = db
-        self._states: OrderedDict[str, str | None] = OrderedDict()
+        self._states: dict[str, str] | None = None  # every key with a stored state, once read
         self.key_builder = key_builder or DefaultKeyBuilder(
             with_bot_id=True, with_business_connection_id=True, with_destiny=True
         )
@@ -35,35 +34,37 @@ class SQLiteStorage(BaseStorage):
     def _key(self, key: StorageKey) -> str:
         return self.key_builder.build(key)
 
-    def _remember(self, key: str, state: str | None) -> None:
-        self._states[key] = state
-        self._states.move_to_end(key)
-        if len(self._states) > STATE_CACHE_SIZE:
-            self._states.popitem(last=False)
+    async def _stored_states(self) -> dict[str, str]:
+        if self._states is None:
+            async with self.db.read("SELECT key, state FROM fsm_state WHERE state IS NOT NULL") as cur:
+                self._states = {key: state for key, state in await cur.fetchall()}
+        return self._states
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
-        self._states.pop(self._key(key), None)  # never serve a stale state if the write fails
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO fsm_state (key, state, updated_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
-                (self._key(key), value, utcnow()),
-            )
-            await conn.execute(
-                "DELETE FROM fsm_state WHERE key = ? AND state IS NULL AND data = '{}'", (self._key(key),)
-            )
-        self._remember(self._key(key), value)
+        built = self._key(key)
+        states = await self._stored_states()
+        try:
+            async with self.db.transaction() as conn:
+                await conn.execute(
+                    "INSERT INTO fsm_state (key, state, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) "
+                    "DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+                    (built, value, utcnow()),
+                )
+                await conn.execute(
+                    "DELETE FROM fsm_state WHERE key = ? AND state IS NULL AND data = '{}'", (built,)
+                )
+        except BaseException:
+            self._states = None  # whether the write landed is unknown: read them all again on next use
+            raise
+        if value is None:
+            states.pop(built, None)
+        else:
+            states[built] = value
 
     async def get_state(self, key: StorageKey) -> str | None:
-        built = self._key(key)
-        if built in self._states:
-            return self._states[built]
-        async with self.db.read("SELECT state FROM fsm_state WHERE key = ?", (built,)) as cur:
-            row = await cur.fetchone()
-        state: str | None = row[0] if row else None
-        self._remember(built, state)
-        return state
+        states = self._states if self._states is not None else await self._stored_states()
+        return states.get(self._key(key))
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         if not isinstance(data, dict):
