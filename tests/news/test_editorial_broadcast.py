@@ -100,7 +100,8 @@ async def test_an_edit_changes_the_delivered_copies_of_its_language_in_place_and
     edits = of(EditMessageText, timed)
     copy_edit = next(m for m in edits if m.chat_id == 2)
     assert copy_edit.message_id == en_message
-    assert "twice" in copy_edit.text and "/unsubscribe" in copy_edit.text
+    assert "twice" in copy_edit.text
+    assert "/unsubscribe" in copy_edit.text
     assert language_of(copy_edit.text) == "en"
     assert {m.chat_id for m in edits} == {2, 9001}  # the reader's copy and the admin's report, nothing else
     report = next(m for m in edits if m.chat_id == 9001)
