@@ -32,6 +32,7 @@ from functools import partial
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
+from aiogram.types import Message
 
 from bot.core.i18n import PoI18n, Translator
 from bot.core.pacing import background
@@ -69,6 +70,7 @@ class Broadcaster:
         i18n: PoI18n,
         *,
         rate: float = 25.0,
+        paid: bool = False,
         default_locale: str = "en",
         clock: Clock = time.monotonic,
         wall: Clock = time.time,
@@ -90,6 +92,7 @@ class Broadcaster:
         self.newsroom = newsroom
         self.i18n = i18n
         self.rate = rate
+        self.paid = paid  # BROADCAST_PAID: messages go with allow_paid_broadcast (up to 1,000 a second)
         self.default_locale = default_locale
         self.clock = clock  # monotonic: paces
         self.wall = wall  # stamps stored rows (`next_attempt_at`)
@@ -300,7 +303,7 @@ class Broadcaster:
                 return
             outcome: Outcome
             try:
-                await bot.send_message(chat, text)
+                await self._send(bot, delivery, text)
             except (TelegramAPIError, OSError, TimeoutError) as exc:
                 outcome = classify(exc)
             else:
@@ -312,6 +315,12 @@ class Broadcaster:
         finally:
             self._in_flight_chats.discard(chat)
             self._slots.release()
+
+    async def _send(self, bot: Bot, delivery: DueDelivery, text: str) -> Message:
+        """The one call to Telegram a delivery makes."""
+        return await bot.send_message(
+            delivery.user_id, text, allow_paid_broadcast=True if self.paid else None
+        )
 
     async def _apply(self, delivery: DueDelivery, outcome: Outcome) -> None:
         """Record what the send came to, and count it."""
