@@ -217,13 +217,13 @@ async def run(users: int, rate: float, paid: bool, profile: str | None) -> None:
             limit = f"{PAID_LIMIT}/s paid" if paid else f"{SERVER_LIMIT}/s"
             print(f"{users} subscribers, BROADCAST_RATE={rate:g}/s, limit {limit}, 1% blocked", flush=True)
             profiler = start_profile(profile)
-            started = time.monotonic()
+            started, cpu = time.monotonic(), time.process_time()
             item = await newsroom.items.post(
                 NewsDraft(texts=TEXTS), actor="bench", progress=(ADMIN_CHAT, 1, "en")
             )
             broadcaster.wake()
             before_mb, peak_mb = await watch(store, newsroom, item.item_id)
-            wall = time.monotonic() - started
+            wall, cpu = time.monotonic() - started, time.process_time() - cpu
             await broadcaster.stop()
             if profiler is not None:
                 profiler.disable()
@@ -237,7 +237,7 @@ async def run(users: int, rate: float, paid: bool, profile: str | None) -> None:
             server.terminate()
             await server.wait()
 
-    report(users, rate, wall, counts, server_stats, baseline_mb, before_mb, peak_mb)
+    report(users, rate, wall, cpu, counts, server_stats, (baseline_mb, before_mb, peak_mb))
 
 
 async def watch(store: Any, newsroom: Any, item_id: int) -> tuple[float, float]:
@@ -270,12 +270,12 @@ def report(
     users: int,
     rate: float,
     wall: float,
+    cpu: float,
     counts: dict[str, int],
     server: dict[str, Any],
-    baseline_mb: float,
-    before_mb: float,
-    peak_mb: float,
+    memory: tuple[float, float, float],
 ) -> None:
+    baseline_mb, before_mb, peak_mb = memory
     answered = server["answered"]
     achieved = (answered - 1) / server["seconds"] if server["seconds"] > 0 else float("nan")
     expected_blocked = users // BLOCKED_EVERY
@@ -294,6 +294,8 @@ def report(
     print(f"per-chat < 1 s       {server['per_chat_violations']}")
     print(f"progress edits       {server['edits']}")
     print(f"wall time            {wall:.1f} s")
+    per_user = cpu / users * 1e6
+    print(f"bot CPU              {cpu:.1f} s = {cpu / wall:.0%} of one core, {per_user:.0f} µs a subscriber")
     print(f"memory (bot)         {before_mb:.0f} MB at the post, {peak_mb:.0f} MB at most while sending")
     print(f"peak memory (bot)    {max_mb:.0f} MB (importing aiogram alone: {baseline_mb:.0f} MB)")
 
