@@ -7,6 +7,7 @@ two a message."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +16,6 @@ from bot.store.db import Database
 from bot.store.users import utcnow
 
 STATES: tuple[str, ...] = ("pending", "sending", "sent", "dropped", "failed")
-CLAIM_CHUNK = 500  # users claimed by one statement (SQLite allows 32,766 parameters)
 
 
 @dataclass(frozen=True)
@@ -129,15 +129,14 @@ class OutboxRepository:
             return claimed
         async with self.db.transaction() as conn:
             for item_id, users in by_item.items():
-                for start in range(0, len(users), CLAIM_CHUNK):
-                    chunk = users[start : start + CLAIM_CHUNK]
-                    marks = ", ".join("?" * len(chunk))  # placeholders only: the values are parameters
-                    async with conn.execute(
-                        "UPDATE delivery SET state = 'sending', attempts = attempts + 1, updated_at = ? "  # noqa: S608
-                        f"WHERE item_id = ? AND state = 'pending' AND user_id IN ({marks}) RETURNING user_id",
-                        (utcnow(), item_id, *chunk),
-                    ) as cur:
-                        claimed.update((item_id, int(row[0])) for row in await cur.fetchall())
+                # The users as one JSON array parameter: a literal statement, however many are claimed.
+                async with conn.execute(
+                    "UPDATE delivery SET state = 'sending', attempts = attempts + 1, updated_at = ? "
+                    "WHERE item_id = ? AND state = 'pending' AND user_id IN (SELECT value FROM json_each(?)) "
+                    "RETURNING user_id",
+                    (utcnow(), item_id, json.dumps(users)),
+                ) as cur:
+                    claimed.update((item_id, int(row[0])) for row in await cur.fetchall())
         return claimed
 
     async def record(self, results: Sequence[DeliveryResult]) -> None:
