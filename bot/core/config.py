@@ -7,7 +7,7 @@ import zoneinfo
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.core.locales import LOCALES
@@ -15,6 +15,10 @@ from bot.core.locales import LOCALES
 TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,100}$")
 SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+FREE_BROADCAST_RATE = 30  # messages a second Telegram allows a broadcast for free
+PAID_BROADCAST_RATE = (
+    1000  # with `allow_paid_broadcast`: 0.1 Telegram Stars a message, from the bot's balance
+)
 
 
 class Settings(BaseSettings):
@@ -27,7 +31,8 @@ class Settings(BaseSettings):
     default_locale: str = "en"
     content_dir: Path = PROJECT_ROOT / "content"
     locales_dir: Path = PROJECT_ROOT / "locales"
-    broadcast_rate: float = Field(default=25.0, gt=0, le=30)
+    broadcast_paid: bool = False  # news go with allow_paid_broadcast: up to 1,000 a second, billed in Stars
+    broadcast_rate: float = Field(default=25.0, gt=0, le=PAID_BROADCAST_RATE)  # ≤ 30 unless broadcast_paid
     send_rate: float = Field(default=28.0, gt=0, le=30)  # every message the bot sends, replies included
     webhook_url: str | None = None
     webhook_host: str = "0.0.0.0"  # noqa: S104 - a container listens on all interfaces
@@ -109,6 +114,18 @@ class Settings(BaseSettings):
                 "must be an IANA time zone name such as UTC, Europe/Moscow or Asia/Shanghai"
             ) from None
         return name
+
+    @field_validator("broadcast_rate")
+    @classmethod
+    def _broadcast_rate(cls, value: float, info: ValidationInfo) -> float:
+        # `broadcast_paid` is declared first, so it is already read here.
+        if value > FREE_BROADCAST_RATE and not info.data.get("broadcast_paid", False):
+            raise ValueError(
+                f"{value:g} a second is more than Telegram allows a free broadcast ({FREE_BROADCAST_RATE}); "
+                f"lower it, or set BROADCAST_PAID=true to pay for up to {PAID_BROADCAST_RATE} a second "
+                "(0.1 Telegram Stars a message, from the bot's balance)"
+            )
+        return value
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:

@@ -15,7 +15,9 @@ deliveries, progress edits) waits here for a slot:
   within `reply_bound` seconds is logged once with its chat and reason and raises `SendTimedOut`.
 
 Calls that send no message (answers to callback and inline queries, `get*`, `set*`, `delete*`, chat actions)
-skip the queue; a 429 on one of them waits for that call alone.
+skip the queue; a 429 on one of them waits for that call alone. Messages sent with `allow_paid_broadcast`
+(the broadcaster with `BROADCAST_PAID`) pass straight through: Telegram bills them and does not hold them to
+the free ~30 a second, and their sender paces them and owns their 429.
 """
 
 from __future__ import annotations
@@ -177,6 +179,10 @@ class SendPacer(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
+        if getattr(method, "allow_paid_broadcast", None):
+            # A paid broadcast is outside the free budget (up to 1,000 a second, billed): its sender paces it
+            # and takes its 429s; replies keep every free slot.
+            return await make_request(bot, method)
         priority = _priority.get()
         deadline = None if priority == BACKGROUND else self.clock() + self.reply_bound
         if not is_message(method):

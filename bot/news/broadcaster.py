@@ -1,9 +1,12 @@
 """The broadcaster: a background task that drains the news outbox as fast as Telegram allows, and no faster.
 
-Every delivery is a row in SQLite. It is marked `sending` just before the call and `sent` as soon as Telegram
-confirms, so a crash can only repeat the few messages in flight at that moment (rows left in `sending` are
-sent again on restart); nothing is lost. When the outcome cannot be written (the database is locked by another
-process), it is retried with a short backoff, then kept in memory and written before anything else is sent.
+Every delivery is a row in SQLite. A few due rows at a time are claimed (`sending`) in one transaction before
+any of them is sent, and what became of them is written in batches, one transaction for every result that
+arrived while the previous one was being written. At most `max_in_flight` rows are `sending` at any moment
+(claimed and waiting for their turn, in flight, or answered but not yet written): those are the only ones a
+crash leaves for the restart to send again, so they bound the repeats (of them, only the ones already sent
+are repeats); nothing is lost. When results cannot be written (the database is locked by another process),
+the write is retried with a short backoff, then kept in memory and written before anything else is sent.
 
 The loop is here; the rules are pure and live beside it: the pace in `pacer.py` (at most `rate` messages a
 second overall, evenly spaced and never more than `rate` in any one-second window, never two a second to one
@@ -11,8 +14,9 @@ chat), what each API result means in `outcomes.py` (a 429 pauses the whole broad
 unsubscribes the user and drops the delivery; "chat not found" drops it; a 5xx or network error pauses the
 whole broadcast, probing with a backoff capped at `max_outage_backoff`, and counts against a delivery only
 when it fails again while other chats get through; a 401 stops the broadcaster with everything pending),
-and the admin's progress message in `progress.py`. At most `max_in_flight` requests are in flight at once;
-each item is rendered once per language.
+and the admin's progress message in `progress.py`. Each item is rendered once per language. With `paid`
+(`BROADCAST_PAID`) every message goes with `allow_paid_broadcast`: Telegram then allows up to 1,000 a second
+and bills each one.
 
 Pacing runs on an injected monotonic `clock` (a wall clock stepping back or forth changes no pace); an
 injected `wall` clock only stamps stored rows (`next_attempt_at`); `sleep` is injected too, so tests pace
@@ -26,19 +30,20 @@ import datetime as dt
 import logging
 import math
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from functools import partial
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
+from aiogram.methods import Response
 from aiogram.types import FSInputFile, Message
 
 from bot.core.i18n import PoI18n, Translator
 from bot.core.pacing import background
 from bot.core.retry import no_retry
 from bot.news.items import render_item, subscriber_locale
-from bot.news.outbox import DueDelivery
+from bot.news.outbox import DeliveryResult, DueDelivery
 from bot.news.outcomes import SENT, Action, Outcome, classify, retry_delay
 from bot.news.pacer import PER_CHAT_INTERVAL, Clock, Pacer
 from bot.news.progress import ProgressReporter
@@ -47,8 +52,12 @@ from bot.news.revisions import Claim, Job, Reviser
 
 log = logging.getLogger(__name__)
 
+FAST_RATE = 100.0  # messages a second (paid broadcasts) above which results are gathered for a while
+WRITE_LINGER = 0.02  # seconds
+RENDER_TTL = 5.0  # seconds a rendered copy is reused before the item is read again (it may be edited)
+SHORT_PAUSE = 0.05  # a pause this short is not cut by `stop()` (the caller looks again right after)
+
 Sleep = Callable[[float], Awaitable[None]]
-Record = Callable[[], Awaitable[None]]
 # How a subscriber's message is made from an item: `news.items.render_item` unless a test counts the calls.
 Render = Callable[[Translator, NewsDraft, dt.date], str]
 
@@ -86,6 +95,7 @@ class Broadcaster:
         i18n: PoI18n,
         *,
         rate: float = 25.0,
+        paid: bool = False,
         default_locale: str = "en",
         clock: Clock = time.monotonic,
         wall: Clock = time.time,
@@ -103,19 +113,21 @@ class Broadcaster:
         batch_size: int = 200,
         record_attempts: int = 3,
         record_backoff: float = 0.5,
+        write_linger: float | None = None,
     ) -> None:
         self.newsroom = newsroom
         self.i18n = i18n
         self.rate = rate
+        self.paid = paid  # BROADCAST_PAID: messages go with allow_paid_broadcast (up to 1,000 a second)
         self.default_locale = default_locale
         self.clock = clock  # monotonic: paces
         self.wall = wall  # stamps stored rows (`next_attempt_at`)
         self.sleep = sleep
         self.render = render
         self.pacer = Pacer(rate, clock)
-        # Enough requests in flight to keep the rate when Telegram answers in ~200 ms; these are also the
-        # only messages a crash can repeat.
-        self.max_in_flight = max_in_flight or max(1, math.ceil(rate / 5))
+        # Rows held `sending` at once: a quarter of a second of sending, enough to keep the rate when Telegram
+        # answers in ~200 ms; these are also the only messages a crash can repeat.
+        self.max_in_flight = max_in_flight or max(1, math.ceil(rate / 4))
         self.max_attempts = max_attempts
         self.backoff = backoff
         self.max_backoff = max_backoff
@@ -128,7 +140,15 @@ class Broadcaster:
         # few times, then keep it in memory and record it before anything else is sent.
         self.record_attempts = max(1, record_attempts)
         self.record_backoff = record_backoff
+        # Above FAST_RATE a write waits a moment for more results: one transaction for ~20 messages, not ~3.
+        self.write_linger = (
+            write_linger if write_linger is not None else (WRITE_LINGER if rate > FAST_RATE else 0.0)
+        )
         self.counters = BroadcastCounters()
+        # aiogram parses every answer as `Response[<result type>]`, a generic model pydantic caches weakly: a
+        # garbage collection drops it, and the next answer rebuilds it (~5 ms). At hundreds of messages a
+        # second that happened dozens of times a second; holding the answer types of a broadcast keeps them.
+        self._answer_types = (Response[Message], Response[Message | bool])
         self.progress = ProgressReporter(
             newsroom.outbox,
             i18n,
@@ -144,11 +164,17 @@ class Broadcaster:
         self._stopping = asyncio.Event()
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
-        self._slots = asyncio.Semaphore(self.max_in_flight)
         self._in_flight: set[asyncio.Task[None]] = set()
-        self._in_flight_chats: set[int] = set()
+        self._claimed: deque[DueDelivery] = deque()  # claimed, waiting for their turn
+        # The window: rows this process holds `sending` (claimed, in flight, or answered and not yet written).
+        self._held = 0
+        self._window_chats: set[int] = set()
+        self._freed = asyncio.Event()
+        self._writes: list[DeliveryResult] = []  # results waiting for the next write
+        self._writing = False
         self._rendered: dict[tuple[int, str], Copy] = {}
-        self._uploading: set[int] = set()  # items whose file is being uploaded (once; the rest wait)
+        self._rendered_at = 0.0  # when the rendered copies were started (clock)
+        self._uploads: dict[int, asyncio.Event] = {}  # items whose file is on its way (uploaded once)
         self.reviser = Reviser(
             newsroom,
             i18n,
@@ -160,7 +186,7 @@ class Broadcaster:
             max_backoff=max_backoff,
             batch_size=batch_size,
         )
-        self._unrecorded: list[tuple[int, int, Record]] = []
+        self._unrecorded: list[DeliveryResult] = []
         # Telegram unreachable (5xx, network): the whole broadcast pauses, probing with a growing backoff.
         self._outage_level = 0
         self._outage_until = 0.0
@@ -266,9 +292,10 @@ class Broadcaster:
 
     async def _deliver_due(self, bot: Bot) -> float | None:
         if not await self._record_unrecorded():
-            # Sending more while outcomes cannot be written would only grow what a restart sends twice.
+            # Sending more while results cannot be written would only grow what a restart sends twice.
             return self.poll_interval
-        for released in await self.newsroom.items.release_due(dt.datetime.fromtimestamp(self.wall(), dt.UTC)):
+        now = dt.datetime.fromtimestamp(self.wall(), dt.UTC)
+        for released in await self.newsroom.items.release_due(now):
             log.info(
                 "news #%d: its time has come; queued for %d subscribers",
                 released.item_id,
@@ -277,26 +304,31 @@ class Broadcaster:
         try:
             while not self._stopping.is_set():
                 if self._unrecorded:
-                    break  # nothing more is sent before the kept outcomes are written (next pass)
+                    break  # nothing more is sent before the kept results are written (next pass)
+                free = self.max_in_flight - self._held
+                if free <= 0:
+                    await self._window_frees()
+                    continue
                 batch = await self.newsroom.outbox.due(self.wall(), self.batch_size)
                 if not batch:
                     break
-                self._rendered.clear()  # each batch reads the items afresh: one may have been edited
-                started = 0
-                for delivery in batch:
-                    if self._stopping.is_set():
-                        break
-                    if await self._start(bot, delivery):
-                        started += 1
-                    await self.progress.maybe_report(bot)
-                if started == 0:
-                    # Every due row waits for its chat's one-second gap (or stopping): let one pass.
+                if not await self._claim(batch, free):
+                    # Every due row waits for its chat's one-second gap: let one pass.
                     await self._pause(PER_CHAT_INTERVAL / 4)
+                    continue
+                while self._claimed and await self._start(bot, self._claimed[0]):
+                    self._claimed.popleft()
+                    await self.progress.maybe_report(bot)
             # Edits and deletions of delivered copies, after the deliveries and paced with them.
             while not self._stopping.is_set() and not self._unrecorded:
                 if await self.reviser.run_due(bot, self) == 0:
                     break
         finally:
+            if self._claimed:  # stopping (or an error): what was claimed and not sent goes back to pending
+                unsent, self._claimed = list(self._claimed), deque()
+                await self._write(
+                    *(DeliveryResult(d.item_id, d.user_id, "pending", attempt_counted=False) for d in unsent)
+                )
             if self._in_flight:
                 await asyncio.gather(*self._in_flight, return_exceptions=True)
             await self._record_unrecorded()
@@ -306,10 +338,7 @@ class Broadcaster:
 
     async def _next_due(self) -> float | None:
         """Seconds until a delivery, a change or a scheduled item is due (None: nothing is waiting)."""
-        moments = [
-            await self.newsroom.outbox.next_due_at(),
-            await self.reviser.next_due_at(),
-        ]
+        moments = [await self.newsroom.outbox.next_due_at(), await self.reviser.next_due_at()]
         release = await self.newsroom.items.next_release_at()
         if release is not None:
             moments.append(release.timestamp())
@@ -331,82 +360,96 @@ class Broadcaster:
         self._stopping.set()
 
     async def launch(self, chat: int, claim: Claim, job: Job) -> bool:
-        """Run `job` for `chat` when the pace allows and the chat's gap has passed, after `claim`; False:
-        not now (the chat is busy, stopping, or the claim failed)."""
-        if self._chat_busy(chat):
+        """Run `job` for `chat` in a place of the window when the pace allows and the chat's gap has passed,
+        after `claim`; False: not now (the chat is busy, the window full, stopping, or the claim failed)."""
+        if self._chat_busy(chat) or self._held >= self.max_in_flight:
             return False
-        await self._slots.acquire()
-        try:
-            await self._wait_turn()
-            if self._stopping.is_set() or self._chat_busy(chat) or not await claim():
-                self._slots.release()
-                return False
-        except BaseException:
-            self._slots.release()
-            raise
+        await self._wait_turn()
+        if self._stopping.is_set() or self._chat_busy(chat) or self._held >= self.max_in_flight:
+            return False
+        if not await claim():
+            return False
+        self._held += 1
+        self._window_chats.add(chat)
         self._idle.clear()
         self.pacer.sent_to(chat)
-        self._in_flight_chats.add(chat)
 
         async def run() -> None:
             try:
                 await job()
             finally:
-                self._in_flight_chats.discard(chat)
-                self._slots.release()
+                self._free([chat])
 
         task = asyncio.create_task(run())
         self._in_flight.add(task)
         task.add_done_callback(self._in_flight.discard)
+        await asyncio.sleep(0)
+        return True
+
+    async def _claim(self, batch: list[DueDelivery], free: int) -> bool:
+        """Claim (mark `sending`, in one transaction) up to `free` due deliveries whose chat may get a message
+        now, one per chat, into `_claimed`; drop those whose subscriber has left. False: nothing was done,
+        every due row waits for its chat."""
+        left = [
+            DeliveryResult(d.item_id, d.user_id, "dropped", "unsubscribed before delivery")
+            for d in batch
+            if not d.subscribed
+        ]
+        if left:
+            await self._record(left)
+            self.counters.dropped += len(left)
+        wanted: dict[int, DueDelivery] = {}
+        for delivery in batch:
+            if len(wanted) >= free:
+                break
+            chat = delivery.user_id
+            if delivery.subscribed and chat not in wanted and not self._chat_busy(chat):
+                wanted[chat] = delivery
+        if not wanted:
+            return bool(left)
+        keys = await self.newsroom.outbox.claim([(d.item_id, d.user_id) for d in wanted.values()])
+        claimed = [d for d in wanted.values() if (d.item_id, d.user_id) in keys]
+        self._held += len(claimed)
+        self._window_chats.update(d.user_id for d in claimed)
+        self._claimed.extend(claimed)
         return True
 
     async def _start(self, bot: Bot, delivery: DueDelivery) -> bool:
-        """Start sending one delivery when its turn comes; False when it has to wait for a later pass."""
-        chat = delivery.user_id
-        if not delivery.subscribed:
-            await self.newsroom.outbox.drop(delivery.item_id, chat, "unsubscribed before delivery")
-            self.counters.dropped += 1
-            return True
-        if self._chat_busy(chat):
-            return False
+        """Send one claimed delivery when its turn comes; False when stopping (it was not sent)."""
         copy = await self._copy(delivery)
-        if copy is not None and copy.retracted:
-            await self.newsroom.outbox.drop(delivery.item_id, chat, "retracted before delivery")
-            self.counters.dropped += 1
+        while copy is not None and copy.needs_upload and copy.item_id in self._uploads:
+            await self._uploads[copy.item_id].wait()  # its file is on its way: reuse Telegram's file_id
+            copy = await self._copy(delivery)
+        if copy is None:
+            self.counters.failed += 1
+            await self._write(
+                DeliveryResult(delivery.item_id, delivery.user_id, "failed", "news item not found")
+            )
             return True
-        if copy is not None and copy.needs_upload:
-            if copy.item_id in self._uploading:
-                return False  # its file is on its way to Telegram: the next pass reuses its file_id
-            self._uploading.add(copy.item_id)
-        await self._slots.acquire()
-        try:
-            await self._wait_turn()
-            if self._stopping.is_set() or self._chat_busy(chat):
-                self._slots.release()
-                return False
-            if not await self.newsroom.outbox.mark_sending(delivery.item_id, chat):
-                self._slots.release()
-                return False
-        except BaseException:
-            self._slots.release()
-            raise
+        if copy.retracted:
+            self.counters.dropped += 1
+            await self._write(
+                DeliveryResult(delivery.item_id, delivery.user_id, "dropped", "retracted before delivery")
+            )
+            return True
+        if copy.needs_upload:
+            self._uploads[copy.item_id] = asyncio.Event()
+        await self._wait_turn()
+        if self._stopping.is_set():
+            self._upload_ended(copy)
+            return False
         self._idle.clear()
-        self.pacer.sent_to(chat)
-        self._in_flight_chats.add(chat)
+        self.pacer.sent_to(delivery.user_id)
         task = asyncio.create_task(self._deliver(bot, delivery, copy))
         self._in_flight.add(task)
         task.add_done_callback(self._in_flight.discard)
+        # Let the request go out before the next slot is taken: messages reach Telegram as evenly spaced
+        # as their slots, even when a late wake-up makes up several slots at once.
+        await asyncio.sleep(0)
         return True
 
-    async def _deliver(self, bot: Bot, delivery: DueDelivery, copy: Copy | None) -> None:
-        item, chat = delivery.item_id, delivery.user_id
+    async def _deliver(self, bot: Bot, delivery: DueDelivery, copy: Copy) -> None:
         try:
-            if copy is None:
-                await self._record(
-                    item, chat, partial(self.newsroom.outbox.fail, item, chat, "news item not found")
-                )
-                self.counters.failed += 1
-                return
             outcome: Outcome
             message: Message | None = None
             try:
@@ -417,26 +460,29 @@ class Broadcaster:
                 outcome = SENT
                 if copy.needs_upload:
                     await self._learn_file_id(copy, message)
-            await self._apply(delivery, outcome, copy, message)
+            await self._apply(delivery, outcome, message, copy.locale)
         except Exception:
             # The row stays `sending` and is sent again after a restart.
-            log.exception("broadcaster: cannot record the delivery of news #%d to %d", item, chat)
+            log.exception(
+                "broadcaster: cannot record the delivery of news #%d to %d",
+                delivery.item_id,
+                delivery.user_id,
+            )
+            self._free([delivery.user_id])
         finally:
-            if copy is not None and copy.needs_upload:
-                self._uploading.discard(copy.item_id)
-            self._in_flight_chats.discard(chat)
-            self._slots.release()
+            self._upload_ended(copy)
 
     async def _send(self, bot: Bot, delivery: DueDelivery, copy: Copy) -> Message:
         """The one call to Telegram a delivery makes: a message, or the item's photo or document with the
         text as its caption (Telegram's `file_id` once known, else the file, uploaded once)."""
         chat, media = delivery.user_id, copy.media
+        paid = True if self.paid else None
         if media is None:
-            return await bot.send_message(chat, copy.text)
+            return await bot.send_message(chat, copy.text, allow_paid_broadcast=paid)
         file = media.file_id or FSInputFile(media.path or "")
         if media.kind == "photo":
-            return await bot.send_photo(chat, file, caption=copy.text)
-        return await bot.send_document(chat, file, caption=copy.text)
+            return await bot.send_photo(chat, file, caption=copy.text, allow_paid_broadcast=paid)
+        return await bot.send_document(chat, file, caption=copy.text, allow_paid_broadcast=paid)
 
     async def _learn_file_id(self, copy: Copy, message: Message) -> None:
         """After the first upload: keep Telegram's `file_id`, so no other copy uploads the file again."""
@@ -450,16 +496,18 @@ class Broadcaster:
         for key in [key for key in self._rendered if key[0] == copy.item_id]:
             del self._rendered[key]
 
+    def _upload_ended(self, copy: Copy) -> None:
+        """The upload of `copy`'s file is over (done or failed): the deliveries waiting for it go on."""
+        if copy.needs_upload:
+            event = self._uploads.pop(copy.item_id, None)
+            if event is not None:
+                event.set()
+
     async def _apply(
-        self,
-        delivery: DueDelivery,
-        outcome: Outcome,
-        copy: Copy | None = None,
-        message: Message | None = None,
+        self, delivery: DueDelivery, outcome: Outcome, message: Message | None, locale: str
     ) -> None:
-        """Record what the send came to, and count it (a sent copy with its message id, to edit it later)."""
+        """Record what the send came to, and count it."""
         item, chat = delivery.item_id, delivery.user_id
-        outbox = self.newsroom.outbox
         error = outcome.error or ""
         if outcome.action is Action.SENT:
             self._successes += 1
@@ -468,24 +516,19 @@ class Broadcaster:
             if self._outage_level:
                 log.warning("broadcaster: Telegram answers again; the broadcast resumes")
                 self._outage_level = 0
-            await self._record(
-                item,
-                chat,
-                partial(
-                    outbox.mark_sent,
+            self.counters.sent += 1
+            await self._write(
+                DeliveryResult(
                     item,
                     chat,
+                    "sent",
                     message_id=message.message_id if message is not None else None,
-                    locale=copy.locale if copy is not None else None,
+                    locale=locale,
                     sent_at=self.wall(),
-                ),
+                )
             )
-            self.counters.sent += 1
         elif outcome.action is Action.STOP:
             # Not this delivery's fault: it stays pending, with every other one, for a bot with a valid token.
-            await self._record(
-                item, chat, partial(outbox.retry_later, item, chat, error, self.wall(), count_attempt=False)
-            )
             if not self._unauthorized:
                 self._unauthorized = True
                 log.error(
@@ -494,25 +537,31 @@ class Broadcaster:
                     error,
                 )
             self._stopping.set()
+            await self._write(self._again(delivery, error, self.wall(), counted=False))
         elif outcome.action is Action.PAUSE_ALL:
             resume = self._stamp(self._pause_all(outcome.retry_after))
-            await self._record(
-                item, chat, partial(outbox.retry_later, item, chat, error, resume, count_attempt=False)
-            )
             self.counters.retry_after += 1
+            await self._write(self._again(delivery, error, resume, counted=False))
         elif outcome.action is Action.UNSUBSCRIBE:
-            await self._record(item, chat, partial(outbox.drop, item, chat, error, unsubscribe=True))
             self.counters.dropped += 1
             log.info("broadcaster: user %d cannot receive messages (%s): unsubscribed", chat, error)
+            await self._write(DeliveryResult(item, chat, "dropped", error, unsubscribe=True))
         elif outcome.action is Action.DROP:
-            await self._record(item, chat, partial(outbox.drop, item, chat, error))
             self.counters.dropped += 1
+            await self._write(DeliveryResult(item, chat, "dropped", error))
         elif outcome.action is Action.FAIL:
-            await self._record(item, chat, partial(outbox.fail, item, chat, error))
             self.counters.failed += 1
             log.warning("broadcaster: item %d to %d refused: %s", item, chat, error)
+            await self._write(DeliveryResult(item, chat, "failed", error))
         else:
             await self._fault(delivery, error)
+
+    @staticmethod
+    def _again(delivery: DueDelivery, error: str, at: float, *, counted: bool = True) -> DeliveryResult:
+        """Back to pending, due at `at` (wall seconds); `counted=False`: not the delivery's fault."""
+        return DeliveryResult(
+            delivery.item_id, delivery.user_id, "pending", error, next_attempt_at=at, attempt_counted=counted
+        )
 
     async def _fault(self, delivery: DueDelivery, error: str) -> None:
         """A 5xx or a network error. The first time, or while no other chat gets through, it is Telegram's:
@@ -534,13 +583,8 @@ class Broadcaster:
             self._failed_at.clear()
             self._first_fault.clear()
         resume = self._stamp(self._outage(error))
-        item, chat = key
-        await self._record(
-            item,
-            chat,
-            partial(self.newsroom.outbox.retry_later, item, chat, error, resume, count_attempt=False),
-        )
         self.counters.retried += 1
+        await self._write(self._again(delivery, error, resume, counted=False))
 
     def _outage(self, error: str) -> float:
         """Pause every send; a fault from a request made after the last pause ended doubles the pause (up to
@@ -563,71 +607,106 @@ class Broadcaster:
         attempts = delivery.attempts + 1
         delay = retry_delay(attempts, self.max_attempts, self.backoff, self.max_backoff)
         if delay is None:
-            await self._record(item, chat, partial(self.newsroom.outbox.fail, item, chat, error))
             self.counters.failed += 1
             log.warning(
                 "broadcaster: item %d to %d failed after %d attempts: %s", item, chat, attempts, error
             )
+            await self._write(DeliveryResult(item, chat, "failed", error))
             return
-        await self._record(
-            item, chat, partial(self.newsroom.outbox.retry_later, item, chat, error, self.wall() + delay)
-        )
         self.counters.retried += 1
         log.info("broadcaster: news #%d to %d: %s; retry in %.0f s", item, chat, error, delay)
+        await self._write(self._again(delivery, error, self.wall() + delay))
 
-    async def _record(self, item: int, chat: int, write: Record) -> bool:
-        """Write one delivery's outcome, retrying with a short backoff; if the database still refuses, keep
-        it for `_record_unrecorded` (the row stays `sending`, so nothing sends it again meanwhile)."""
+    # -- writing results -------------------------------------------------------------------------------------
+    async def _write(self, *results: DeliveryResult) -> None:
+        """Write the results of claimed deliveries, then free their places in the window. Results that arrive
+        while a write runs are written together by the next one: one transaction per batch, not per message.
+        The caller that finds no write running does the writing, for every result that arrives meanwhile."""
+        self._writes.extend(results)
+        if self._writing:
+            return
+        self._writing = True
+        try:
+            if self.write_linger:
+                await self.sleep(
+                    self.write_linger
+                )  # let the results of the next few messages join this write
+            while self._writes:
+                batch, self._writes = self._writes, []
+                await self._record(batch)
+                self._free([r.user_id for r in batch])
+        finally:
+            self._writing = False
+
+    def _free(self, chats: list[int]) -> None:
+        """These chats' claimed rows are written (or kept to write later): their places are free."""
+        self._held -= len(chats)
+        self._window_chats.difference_update(chats)
+        self._freed.set()
+
+    async def _window_frees(self) -> None:
+        """Until a write frees a place in the window (requests in flight always end, and are written)."""
+        self._freed.clear()
+        await self._freed.wait()
+
+    async def _record(self, results: list[DeliveryResult]) -> bool:
+        """Write results in one transaction, retrying with a short backoff; if the database still refuses,
+        keep them for `_record_unrecorded` (their rows stay `sending`: nothing sends them again meanwhile)."""
         for attempt in range(self.record_attempts):
             try:
-                await write()
+                await self.newsroom.outbox.record(results)
             except Exception as exc:
                 if attempt + 1 < self.record_attempts:
-                    log.warning("broadcaster: cannot record news #%d to %d (%s); retrying", item, chat, exc)
+                    log.warning("broadcaster: cannot record %d deliveries (%s); retrying", len(results), exc)
                     await self.sleep(self.record_backoff * 2**attempt)
                     continue
-                log.exception("broadcaster: cannot record news #%d to %d; kept to record later", item, chat)
-                self._unrecorded.append((item, chat, write))
+                log.exception("broadcaster: cannot record %d deliveries; kept to record later", len(results))
+                self._unrecorded.extend(results)
                 return False
             return True
         return False  # pragma: no cover (record_attempts >= 1)
 
     async def _record_unrecorded(self) -> bool:
-        """Write the outcomes kept in memory; True when none is left."""
-        while self._unrecorded:
-            item, chat, write = self._unrecorded[0]
-            try:
-                await write()
-            except Exception as exc:
-                log.warning("broadcaster: still cannot record news #%d to %d: %s", item, chat, exc)
-                return False
-            self._unrecorded.pop(0)
-            log.info("broadcaster: recorded news #%d to %d late", item, chat)
+        """Write the results kept in memory; True when none is left."""
+        if not self._unrecorded:
+            return True
+        try:
+            await self.newsroom.outbox.record(self._unrecorded)
+        except Exception as exc:
+            log.warning("broadcaster: still cannot record %d deliveries: %s", len(self._unrecorded), exc)
+            return False
+        log.info("broadcaster: recorded %d deliveries late", len(self._unrecorded))
+        self._unrecorded.clear()
         return True
 
     async def _copy(self, delivery: DueDelivery) -> Copy | None:
-        """The item in the subscriber's language, rendered once per (item, language) and batch."""
+        """The item in the subscriber's language, rendered once per (item, language) every few seconds: an
+        edited item's later copies carry the new text."""
+        if self.clock() - self._rendered_at >= RENDER_TTL:
+            self._rendered.clear()
+            self._rendered_at = self.clock()
         locale = subscriber_locale(delivery.locale, delivery.language_code, self.default_locale)
         key = (delivery.item_id, locale)
-        if key not in self._rendered:
+        copy = self._rendered.get(key)
+        if copy is None:
             item = await self.newsroom.items.get(delivery.item_id)
             if item is None:
                 return None
             if len(self._rendered) >= 64:
                 self._rendered.clear()
             text = self.render(self.i18n.translator(locale), item.draft, item.created_at)
-            self._rendered[key] = Copy(
+            copy = self._rendered[key] = Copy(
                 item_id=item.id,
                 locale=locale,
                 text=text,
                 media=item.media,
                 retracted=item.retracted_at is not None,
             )
-        return self._rendered[key]
+        return copy
 
     # -- pacing ----------------------------------------------------------------------------------------------
     def _chat_busy(self, chat: int) -> bool:
-        return chat in self._in_flight_chats or not self.pacer.chat_ready(chat)
+        return chat in self._window_chats or not self.pacer.chat_ready(chat)
 
     def _pause_all(self, retry_after: float) -> float:
         """A 429: nothing is sent until Telegram's `retry_after` has passed."""
@@ -648,6 +727,9 @@ class Broadcaster:
         """Sleep (injected) unless stopping; `wakeable` also ends it when `wake()` is called."""
         if seconds <= 0 or self._stopping.is_set():
             await asyncio.sleep(0)
+            return
+        if seconds <= SHORT_PAUSE and not wakeable:
+            await self.sleep(seconds)  # the wait for a sending slot, up to 1,000 a second: keep it cheap
             return
         waiters = [asyncio.ensure_future(self.sleep(seconds)), asyncio.ensure_future(self._stopping.wait())]
         if wakeable:

@@ -1,8 +1,14 @@
 """The news outbox: one delivery row per (item, subscriber), a small state machine the broadcaster drains
-(pending → sending → sent / dropped / failed), and the figures /stats reports."""
+(pending → sending → sent / dropped / failed), and the figures /stats reports.
+
+The broadcaster claims deliveries (`sending`) a few at a time in one transaction before it sends them, and
+records what became of them in batches (`record`), so a fast broadcast costs a few transactions a second, not
+two a message."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +29,22 @@ class DueDelivery:
     locale: str | None
     language_code: str | None
     subscribed: bool
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    """What became of a claimed delivery, to be written: its new state and what goes with it."""
+
+    item_id: int
+    user_id: int
+    state: str  # sent, dropped, failed, or pending: sent again at `next_attempt_at`
+    error: str | None = None  # None keeps the last error
+    message_id: int | None = None  # sent: the copy's message id, the locale it was written in, and when
+    locale: str | None = None
+    sent_at: float | None = None  # wall seconds
+    next_attempt_at: float | None = None  # pending: when it is due again (None: as it was)
+    attempt_counted: bool = True  # False gives back the attempt `claim` took (a 429, an outage, a release)
+    unsubscribe: bool = False  # the user blocked the bot: their subscription ends in the same write
 
 
 @dataclass(frozen=True)
@@ -66,7 +88,9 @@ class OutboxRepository:
         async with self.db.read(
             "SELECT d.item_id, d.user_id, d.attempts, u.locale, u.language_code, "
             "s.user_id IS NOT NULL AS subscribed "
-            "FROM delivery d "
+            # The partial index holds exactly the pending rows in this order; left to itself, SQLite walks
+            # the state index and sorts every pending row (50 ms at 100,000, several times a second).
+            "FROM delivery d INDEXED BY delivery_due "
             "LEFT JOIN user u ON u.id = d.user_id "
             "LEFT JOIN subscription s ON s.user_id = d.user_id "
             "WHERE d.state = 'pending' AND d.next_attempt_at <= ? "
@@ -88,19 +112,68 @@ class OutboxRepository:
 
     async def next_due_at(self) -> float | None:
         """When the earliest pending delivery is due (None: nothing is pending)."""
-        async with self.db.read("SELECT min(next_attempt_at) FROM delivery WHERE state = 'pending'") as cur:
+        async with self.db.read(
+            "SELECT min(next_attempt_at) FROM delivery INDEXED BY delivery_due WHERE state = 'pending'"
+        ) as cur:
             row = await cur.fetchone()
         return float(row[0]) if row and row[0] is not None else None
 
+    async def claim(self, deliveries: Sequence[tuple[int, int]]) -> set[tuple[int, int]]:
+        """Mark these (item, user) deliveries `sending`, in one transaction, before any of them is sent;
+        returns those that were still pending (now the caller's to send and to `record`)."""
+        by_item: dict[int, list[int]] = {}
+        for item_id, user_id in deliveries:
+            by_item.setdefault(item_id, []).append(user_id)
+        claimed: set[tuple[int, int]] = set()
+        if not by_item:
+            return claimed
+        async with self.db.transaction() as conn:
+            for item_id, users in by_item.items():
+                # The users as one JSON array parameter: a literal statement, however many are claimed.
+                async with conn.execute(
+                    "UPDATE delivery SET state = 'sending', attempts = attempts + 1, updated_at = ? "
+                    "WHERE item_id = ? AND state = 'pending' AND user_id IN (SELECT value FROM json_each(?)) "
+                    "RETURNING user_id",
+                    (utcnow(), item_id, json.dumps(users)),
+                ) as cur:
+                    claimed.update((item_id, int(row[0])) for row in await cur.fetchall())
+        return claimed
+
+    async def record(self, results: Sequence[DeliveryResult]) -> None:
+        """Write what became of claimed deliveries, all in one transaction."""
+        if not results:
+            return
+        now = utcnow()
+        async with self.db.transaction() as conn:
+            await conn.executemany(
+                "UPDATE delivery SET state = ?, last_error = coalesce(?, last_error), "
+                "next_attempt_at = coalesce(?, next_attempt_at), attempts = attempts - ?, "
+                "message_id = coalesce(?, message_id), locale = coalesce(?, locale), "
+                "sent_at = coalesce(?, sent_at), updated_at = ? WHERE item_id = ? AND user_id = ?",
+                [
+                    (
+                        r.state,
+                        r.error,
+                        r.next_attempt_at,
+                        0 if r.attempt_counted else 1,
+                        r.message_id,
+                        r.locale,
+                        r.sent_at,
+                        now,
+                        r.item_id,
+                        r.user_id,
+                    )
+                    for r in results
+                ],
+            )
+            unsubscribed = [(r.user_id,) for r in results if r.unsubscribe]
+            if unsubscribed:
+                await conn.executemany("DELETE FROM subscription WHERE user_id = ?", unsubscribed)
+
+    # One delivery at a time: the same writes as `claim` and `record`.
     async def mark_sending(self, item_id: int, user_id: int) -> bool:
         """Claim a pending delivery before the call to Telegram; False when it is no longer pending."""
-        async with self.db.transaction() as conn:
-            cur = await conn.execute(
-                "UPDATE delivery SET state = 'sending', attempts = attempts + 1, updated_at = ? "
-                "WHERE item_id = ? AND user_id = ? AND state = 'pending'",
-                (utcnow(), item_id, user_id),
-            )
-            return cur.rowcount == 1
+        return bool(await self.claim([(item_id, user_id)]))
 
     async def mark_sent(
         self,
@@ -111,46 +184,28 @@ class OutboxRepository:
         locale: str | None = None,
         sent_at: float | None = None,
     ) -> None:
-        """Delivered: with what an edit or a retraction needs later (the message, its language, when)."""
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "UPDATE delivery SET state = 'sent', message_id = ?, locale = ?, sent_at = ?, updated_at = ? "
-                "WHERE item_id = ? AND user_id = ?",
-                (message_id, locale, sent_at, utcnow(), item_id, user_id),
-            )
+        await self.record(
+            [DeliveryResult(item_id, user_id, "sent", message_id=message_id, locale=locale, sent_at=sent_at)]
+        )
 
     async def fail(self, item_id: int, user_id: int, error: str) -> None:
-        await self._finish(item_id, user_id, "failed", error)
+        await self.record([DeliveryResult(item_id, user_id, "failed", error)])
 
     async def drop(self, item_id: int, user_id: int, error: str, *, unsubscribe: bool = False) -> None:
         """Give up on a subscriber who cannot receive messages (blocked, deleted, unknown chat)."""
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "UPDATE delivery SET state = 'dropped', last_error = ?, updated_at = ? "
-                "WHERE item_id = ? AND user_id = ?",
-                (error, utcnow(), item_id, user_id),
-            )
-            if unsubscribe:
-                await conn.execute("DELETE FROM subscription WHERE user_id = ?", (user_id,))
+        await self.record([DeliveryResult(item_id, user_id, "dropped", error, unsubscribe=unsubscribe)])
 
     async def retry_later(
         self, item_id: int, user_id: int, error: str, at: float, *, count_attempt: bool = True
     ) -> None:
         """Back to pending until `at`; a 429 is not the delivery's fault, so it gives its attempt back."""
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "UPDATE delivery SET state = 'pending', last_error = ?, next_attempt_at = ?, updated_at = ?, "
-                "attempts = attempts - ? WHERE item_id = ? AND user_id = ?",
-                (error, at, utcnow(), 0 if count_attempt else 1, item_id, user_id),
-            )
-
-    async def _finish(self, item_id: int, user_id: int, state: str, error: str | None) -> None:
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "UPDATE delivery SET state = ?, last_error = coalesce(?, last_error), updated_at = ? "
-                "WHERE item_id = ? AND user_id = ?",
-                (state, error, utcnow(), item_id, user_id),
-            )
+        await self.record(
+            [
+                DeliveryResult(
+                    item_id, user_id, "pending", error, next_attempt_at=at, attempt_counted=count_attempt
+                )
+            ]
+        )
 
     async def forget(self, user_id: int) -> int:
         """Delete every delivery row for `user_id` (/forget); returns how many there were."""
@@ -175,13 +230,15 @@ class OutboxRepository:
 
     async def _progress(self, item_id: int | None) -> list[ItemProgress]:
         """One item's figures, or (None) those of every unfinished item."""
+        # Each figure is counted in the state index ((state, item_id, …) entries): a fifth of the time of
+        # reading every delivery row of the item, which the progress message does every few seconds.
         async with self.db.read(
             "SELECT i.id, i.progress_chat_id, i.progress_message_id, i.progress_locale, "
-            "coalesce(sum(d.state = 'sent'), 0), coalesce(sum(d.state = 'dropped'), 0), "
-            "coalesce(sum(d.state = 'failed'), 0), coalesce(sum(d.state IN ('pending', 'sending')), 0) "
-            "FROM news_item i LEFT JOIN delivery d ON d.item_id = i.id "
-            "WHERE i.id = :item OR (:item IS NULL AND i.finished_at IS NULL) "
-            "GROUP BY i.id ORDER BY i.id",
+            "(SELECT count(*) FROM delivery WHERE state = 'sent' AND item_id = i.id), "
+            "(SELECT count(*) FROM delivery WHERE state = 'dropped' AND item_id = i.id), "
+            "(SELECT count(*) FROM delivery WHERE state = 'failed' AND item_id = i.id), "
+            "(SELECT count(*) FROM delivery WHERE state IN ('pending', 'sending') AND item_id = i.id) "
+            "FROM news_item i WHERE i.id = :item OR (:item IS NULL AND i.finished_at IS NULL) ORDER BY i.id",
             {"item": item_id},
         ) as cur:
             rows = await cur.fetchall()

@@ -14,6 +14,8 @@ from collections.abc import Callable
 Clock = Callable[[], float]
 
 PER_CHAT_INTERVAL = 1.0
+CATCH_UP = 0.02  # seconds of slots a late wake-up may make up (at low rates, one slot)
+JITTER = 0.03  # seconds added to the one-second window at high rates
 # Past this many chats remembered, those whose interval has passed are forgotten.
 CHATS_KEPT = 10_000
 
@@ -22,6 +24,12 @@ class Pacer:
     def __init__(self, rate: float, clock: Clock, *, per_chat_interval: float = PER_CHAT_INTERVAL) -> None:
         self.rate = rate
         self.interval = 1.0 / rate
+        # Above 50 a second a slot is shorter than CATCH_UP: a late wake-up (the event loop's timer ticks in
+        # milliseconds) is made up by the next slots, and the one-second window is kept JITTER longer, since
+        # requests made together reach Telegram a few milliseconds apart and one more than `rate` in a second
+        # costs a second's pause.
+        self.catch_up = max(self.interval, CATCH_UP)
+        self.window_seconds = 1.0 if self.interval >= CATCH_UP else 1.0 + JITTER
         self.window = max(1, math.floor(rate))
         self.per_chat_interval = per_chat_interval
         self.clock = clock
@@ -44,7 +52,7 @@ class Pacer:
         if len(self._recent) == self.window:
             # Compared with the moment the window frees, not with `now - oldest < 1`: the difference can
             # stay a hair under 1 s after waiting what it said, and a fake clock would never get past it.
-            frees = self._recent[0] + 1.0
+            frees = self._recent[0] + self.window_seconds
             if now < frees:
                 return min(frees - now, 1.0)
         return 0.0
@@ -52,8 +60,11 @@ class Pacer:
     def take_slot(self) -> None:
         """A message (or an edit) goes now."""
         now = self.clock()
-        # Slots follow a fixed schedule so small wake-up delays do not add up; after idling, start afresh.
-        self._next_slot = (now if now >= self._next_slot + self.interval else self._next_slot) + self.interval
+        # Slots follow a fixed schedule so small wake-up delays do not add up: slots a late wake-up missed are
+        # made up by the next ones (up to `catch_up` seconds of them; never more than `rate` in one second);
+        # after idling longer, start afresh.
+        late = now - self._next_slot >= self.catch_up
+        self._next_slot = (now if late else self._next_slot) + self.interval
         self._recent.append(now)
         if len(self._chat_sent) > CHATS_KEPT:
             self._chat_sent = {c: t for c, t in self._chat_sent.items() if now - t < self.per_chat_interval}

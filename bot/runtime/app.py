@@ -83,7 +83,11 @@ def create_dispatcher(
     is not started (a console on a store that is not its own)."""
     if broadcaster is None:
         broadcaster = Broadcaster(
-            newsroom, i18n, rate=settings.broadcast_rate, default_locale=settings.default_locale
+            newsroom,
+            i18n,
+            rate=settings.broadcast_rate,
+            paid=settings.broadcast_paid,
+            default_locale=settings.default_locale,
         )
     dp = TrackingDispatcher(
         storage=SQLiteStorage(store.db),

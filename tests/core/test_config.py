@@ -84,3 +84,41 @@ def test_cli_leaves_logging_as_it_found_it(cli: Cli, tmp_path: Path) -> None:
     before = (root.level, list(root.handlers))
     assert cli("console", env={"DATABASE_PATH": str(tmp_path / "c.sqlite3")}, stdin="/quit\n").returncode == 0
     assert (root.level, list(root.handlers)) == before
+
+
+@pytest.mark.parametrize(
+    ("paid", "rate", "accepted"),
+    [
+        (None, "30", True),
+        (None, "31", False),  # above the free limit without BROADCAST_PAID: refused, not silently capped
+        ("false", "1000", False),
+        ("true", "31", True),
+        ("true", "1000", True),
+        ("true", "1001", False),  # Telegram allows no more, paid or not
+    ],
+)
+def test_broadcast_rate_above_30_needs_broadcast_paid(
+    monkeypatch: pytest.MonkeyPatch, paid: str | None, rate: str, accepted: bool
+) -> None:
+    if paid is not None:
+        monkeypatch.setenv("BROADCAST_PAID", paid)
+    monkeypatch.setenv("BROADCAST_RATE", rate)
+    if accepted:
+        settings = load_settings(_env_file=None)
+        assert settings.broadcast_rate == float(rate)
+        assert settings.broadcast_paid is (paid == "true")
+        return
+    with pytest.raises(SettingsError) as info:
+        load_settings(_env_file=None)
+    assert str(info.value).startswith("BROADCAST_RATE:")
+    if float(rate) <= 1000:
+        assert "BROADCAST_PAID=true" in str(info.value)
+
+
+def test_a_free_rate_above_30_stops_the_bot_with_one_line(cli: Cli, tmp_path: Path) -> None:
+    env = {"BOT_TOKEN": TOKEN, "DATABASE_PATH": str(tmp_path / "db.sqlite3"), "BROADCAST_RATE": "100"}
+    result = cli(env=env)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("error: BROADCAST_RATE:")
+    assert "BROADCAST_PAID" in result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr

@@ -9,6 +9,7 @@ import logging
 
 import pytest
 from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import AnswerCallbackQuery, GetMe, SendMessage
 
 from bot.core.config import Settings
@@ -149,3 +150,34 @@ async def test_a_reply_that_cannot_go_within_the_bound_is_logged_once(
     assert len(lines) == 1
     assert "chat 77" in lines[0]
     assert "429" in lines[0]
+
+
+async def test_a_paid_broadcast_message_is_not_held_to_the_free_budget(
+    bot: Bot, session: FloodSession, pacer: SendPacer, pacer_clock: FakeClock
+) -> None:
+    session.limit = 1000  # what Telegram allows messages sent with allow_paid_broadcast
+    started = pacer_clock.now
+    with background():
+        await asyncio.gather(
+            *(bot.send_message(uid, "news", allow_paid_broadcast=True) for uid in range(50_000, 50_100))
+        )
+    assert pacer_clock.now == started  # 100 at once: none waited for a free slot
+    assert len(session.delivered) == 100
+    # Replies keep the free budget for themselves: the paid messages took none of its slots, so 28 replies
+    # go at once and within the second (100 slots taken would have kept them waiting 100 / 28 s).
+    await asyncio.gather(*(bot.send_message(uid, "reply") for uid in range(1, 29)))
+    replies = [t for t, m in session.times if isinstance(m, SendMessage) and m.text == "reply"]
+    assert replies[0] == started
+    assert replies[-1] - started < 1.0
+
+
+async def test_a_429_on_a_paid_message_goes_to_its_sender_and_replies_do_not_wait(
+    bot: Bot, session: FloodSession, pacer: SendPacer, pacer_clock: FakeClock
+) -> None:
+    session.add_error_for(SendMessage, 429, "Too Many Requests: retry after 5", retry_after=5)
+    with background(), pytest.raises(TelegramRetryAfter):
+        await bot.send_message(50_000, "news", allow_paid_broadcast=True)
+    started = pacer_clock.now
+    await bot.send_message(1, "reply")  # the paid limit was hit, not the free one
+    assert pacer_clock.now == started
+    assert pacer.retry_afters == 0

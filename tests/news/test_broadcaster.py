@@ -10,8 +10,8 @@ import signal
 import sqlite3
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aiogram import Bot
@@ -24,7 +24,7 @@ from bot.core.i18n import PoI18n, Translator
 from bot.core.pacing import SendPacer
 from bot.news.broadcaster import Broadcaster
 from bot.news.items import render_item
-from bot.news.outbox import OutboxRepository
+from bot.news.outbox import DeliveryResult, OutboxRepository
 from bot.news.repository import NewsDraft, Newsroom
 from bot.runtime.app import create_bot, create_dispatcher
 from bot.store import Database, Store
@@ -458,15 +458,16 @@ async def test_progress_edit_reads_the_figures_after_waiting_for_its_turn(
     claimed = False
 
     class Outbox(OutboxRepository):
-        async def mark_sending(self, item_id: int, user_id: int) -> bool:
+        async def claim(self, deliveries: Sequence[tuple[int, int]]) -> set[tuple[int, int]]:
             nonlocal claimed
             claimed = True
-            return await super().mark_sending(item_id, user_id)
+            return await super().claim(deliveries)
 
-        async def mark_sent(self, item_id: int, user_id: int, **sent: Any) -> None:
-            await super().mark_sent(item_id, user_id, **sent)
-            timed.times.append((clock(), SendMessage(chat_id=0, text="recorded")))  # a marker in the timeline
-            recorded.set()
+        async def record(self, results: Sequence[DeliveryResult]) -> None:
+            await super().record(results)
+            if any(r.state == "sent" for r in results):
+                timed.times.append((clock(), SendMessage(chat_id=0, text="recorded")))  # a timeline marker
+                recorded.set()
 
     async def sleep(seconds: float) -> None:
         await clock.sleep(seconds)
@@ -486,20 +487,22 @@ async def test_progress_edit_reads_the_figures_after_waiting_for_its_turn(
 
 
 class FlakyOutbox(OutboxRepository):
-    """`mark_sent` for `chat` raises "database is locked" `failures` times, as when another process holds
-    the database past the busy timeout; each successful write leaves a marker in the timeline."""
+    """Writing `chat`'s delivery as sent raises "database is locked" `failures` times, as when another
+    process holds the database past the busy timeout; each delivery written as sent leaves a marker in the
+    timeline."""
 
     def __init__(self, db: Database, chat: int, failures: int, timed: TimedSession) -> None:
         super().__init__(db)
         self.chat, self.failures, self.timed = chat, failures, timed
-        self.calls: list[int] = []
+        self.calls: list[int] = []  # the chats of every attempted write of a sent delivery
 
-    async def mark_sent(self, item_id: int, user_id: int, **sent: Any) -> None:
-        self.calls.append(user_id)
-        if user_id == self.chat and self.calls.count(self.chat) <= self.failures:
+    async def record(self, results: Sequence[DeliveryResult]) -> None:
+        sent = [r.user_id for r in results if r.state == "sent"]
+        self.calls.extend(sent)
+        if self.chat in sent and self.calls.count(self.chat) <= self.failures:
             raise sqlite3.OperationalError("database is locked")
-        await super().mark_sent(item_id, user_id, **sent)
-        self.timed.times.append((0.0, SendMessage(chat_id=-user_id, text="recorded")))
+        await super().record(results)
+        self.timed.times.extend((0.0, SendMessage(chat_id=-chat, text="recorded")) for chat in sent)
 
 
 @pytest.mark.parametrize("failures", [1, 2])

@@ -14,7 +14,7 @@ from bot.core.pacing import SendPacer
 from bot.news.repository import Newsroom
 from bot.runtime.app import create_bot
 from bot.store import Store
-from tests.news_support import DRAFT, FakeClock, add_subscriber, make_broadcaster
+from tests.news_support import DRAFT, FakeClock, make_broadcaster
 from tests.pacing_support import FloodSession
 from tests.updates import message
 
@@ -47,14 +47,24 @@ async def test_replies_arrive_during_a_broadcast_and_the_broadcast_loses_nothing
     pacer: SendPacer,
     pacer_clock: FakeClock,
 ) -> None:
-    for uid in SUBSCRIBERS:
-        await add_subscriber(store, uid)
+    async with store.db.transaction() as conn:  # 2,000 subscribers in one write, not 6,000
+        await conn.executemany(
+            "INSERT INTO user (id, language_code) VALUES (?, 'en')", [(u,) for u in SUBSCRIBERS]
+        )
+        await conn.executemany("INSERT INTO subscription (user_id) VALUES (?)", [(u,) for u in SUBSCRIBERS])
     item = await newsroom.items.post(DRAFT, actor="test")
     broadcaster = make_broadcaster(newsroom, i18n, pacer_clock)
+    under_way = asyncio.Event()
+
+    def count(method: object, result: object) -> None:
+        if sum(session.delivered[uid] for uid in SUBSCRIBERS) >= 200:
+            under_way.set()
+
+    session.listeners.append(count)
 
     async def replies() -> None:
-        while sum(session.delivered[uid] for uid in SUBSCRIBERS) < 200:  # noqa: ASYNC110 - wait for the broadcast
-            await asyncio.sleep(0)
+        # Bounded: a broadcast that never gets 200 messages out fails here instead of hanging.
+        await asyncio.wait_for(under_way.wait(), timeout=60)
         await asyncio.gather(*(dp.feed_raw_update(bot, message("/start", user_id=uid)) for uid in ASKING))
 
     await asyncio.gather(broadcaster.drain(bot), replies())
