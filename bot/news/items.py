@@ -65,7 +65,14 @@ def parse_moment(text: str, tz: dt.tzinfo) -> dt.datetime | None:
     return None
 
 
-def render_item(t: Translator, draft: NewsDraft, created: dt.date, *, footer: bool = True) -> str:
+def render_item(
+    t: Translator,
+    draft: NewsDraft,
+    created: dt.date,
+    *,
+    footer: bool = True,
+    edited: dt.datetime | None = None,
+) -> str:
     """The message a subscriber gets (`footer=True`), or the item as /news shows it. `created` is the item's
     `created_at` (its date is taken in `t.tz`), or a date already in `TIMEZONE`."""
     locale = t.locale
@@ -73,8 +80,13 @@ def render_item(t: Translator, draft: NewsDraft, created: dt.date, *, footer: bo
     if draft.titles:
         lines.append(hbold(q(draft.titles[locale])))
     lines.append(draft.texts[locale].strip())
+    notes = []
     if draft.media is not None and not footer:  # /news shows the text; the file went with the message
-        lines += ["", hitalic(media_note(t, draft.media.kind))]
+        notes.append(hitalic(media_note(t, draft.media.kind)))
+    if edited is not None:  # /news says an item was corrected after it went out, and when
+        notes.append(hitalic(t._("✏️ Corrected on {date}.").format(date=news_date(t, edited))))
+    if notes:
+        lines += ["", *notes]
     if footer:
         lines += ["", hitalic(t._("To stop receiving news, send /unsubscribe"))]
     return "\n".join(lines)

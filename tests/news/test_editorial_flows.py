@@ -201,6 +201,9 @@ async def test_edit_one_language_previews_then_queues_its_copies(
     assert stored is not None
     assert stored.texts["en"] == "The signatories met &lt;b&gt;twice&lt;/b&gt;."
     assert [c.user_id for c in await newsroom.changes.due(now=1e12, limit=10)] == [7]
+    (news,) = of(SendMessage, await driver.feed(updates.message("/news", user_id=7, language_code="en")))
+    assert "twice" in news.text  # the archive shows the new text, and says it was corrected
+    assert "✏️" in news.text
 
 
 @pytest.mark.parametrize("code", ["ru", "en", "zh"])

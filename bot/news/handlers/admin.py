@@ -617,6 +617,7 @@ def action_label(t: Translator, action: str) -> str:
         "edited": t._("edited"),
         "retracted": t._("retracted"),
         "scheduled": t._("scheduled"),
+        "released": t._("sent at its scheduled time"),
         "cancelled": t._("cancelled"),
         "seeded": t._("added from the archive"),
         "retry-failed": t._("failed deliveries queued again"),

@@ -71,7 +71,7 @@ async def news_page(
             text = t._("No news yet. Send /subscribe to get each news item as soon as it is posted.")
         return text, news_page_keyboard(t, 0, 0, subscribed)
     page = min(max(page, 0), total - 1)
-    text = render_item(t, item.draft, item.created_at, footer=False)
+    text = render_item(t, item.draft, item.created_at, footer=False, edited=item.edited_at)
     return text, news_page_keyboard(t, page, total, subscribed=False)
 
 
