@@ -25,7 +25,10 @@ def _is_gone(exc: TelegramBadRequest) -> bool:
 
 
 async def show(callback: CallbackQuery, bot: Bot, screen: Screen) -> None:
-    """Turn the message the button was on into `screen`; send it anew when that message cannot be edited."""
+    """Turn the message the button was on into `screen`; send it anew when that message cannot be edited.
+
+    Callers answer the button first: an answer sends no message, so it never waits for a sending slot, and the
+    button stops spinning at once even when the edit waits behind a burst of replies."""
     message = callback.message
     if isinstance(message, Message):
         try:

@@ -26,8 +26,8 @@ async def initiative_button(
     callback: CallbackQuery, store: Store, catalog: Catalog, bot: Bot, t: Translator
 ) -> None:
     subscribed = await store.subscriptions.is_subscribed(callback.from_user.id)
-    await show(callback, bot, screens.initiative(t, catalog.content, subscribed))
     await callback.answer()
+    await show(callback, bot, screens.initiative(t, catalog.content, subscribed))
 
 
 def create_router() -> Router:

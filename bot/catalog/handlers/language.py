@@ -26,8 +26,8 @@ async def language(message: Message, t: Translator) -> None:
 
 
 async def language_button(callback: CallbackQuery, bot: Bot, t: Translator) -> None:
-    await show(callback, bot, screens.language(t))
     await callback.answer()
+    await show(callback, bot, screens.language(t))
 
 
 async def choose_language(
@@ -46,12 +46,12 @@ async def choose_language(
     await store.users.set_locale(callback.from_user.id, chosen)
     # The middleware picked this update's locale before the choice; everything from here speaks the new one.
     t = i18n.translator(chosen)
+    await callback.answer(t._("Language saved."))  # first: the button stops spinning at once
     await show(callback, bot, screens.language(t))
     chat = callback.message.chat if callback.message else None
     if chat is not None and chat.type == "private":
         extra = extra_commands(t, callback.from_user.id) if extra_commands is not None else []
         await set_chat_commands(bot, t, chat.id, extra)
-    await callback.answer(t._("Language saved."))
 
 
 def create_router() -> Router:

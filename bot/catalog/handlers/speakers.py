@@ -34,8 +34,8 @@ async def speakers_page(
     if screen is None:
         await stale(callback, t)
         return
-    await show(callback, bot, screen)
     await callback.answer()
+    await show(callback, bot, screen)
 
 
 async def speaker_card(
@@ -45,8 +45,8 @@ async def speaker_card(
     if person is None or not is_back(callback_data.back):
         await stale(callback, t)
         return
-    await show(callback, bot, screens.person(t, catalog.content, person, back=callback_data.back))
     await callback.answer()
+    await show(callback, bot, screens.person(t, catalog.content, person, back=callback_data.back))
 
 
 async def search_screen(
@@ -105,8 +105,8 @@ async def search_again(
     if query is None:
         await stale(callback, t)
         return
-    await show(callback, bot, await search_screen(t, catalog, recent, store, callback.from_user.id, query))
     await callback.answer()
+    await show(callback, bot, await search_screen(t, catalog, recent, store, callback.from_user.id, query))
 
 
 def create_router() -> Router:

@@ -52,8 +52,8 @@ async def menu(callback: CallbackQuery, store: Store, catalog: Catalog, bot: Bot
     message = callback.message
     private = message is None or message.chat.type == "private"
     subscribed = await is_subscribed(store, callback.from_user.id)
-    await show(callback, bot, screens.greeting(t, catalog.content, subscribed, private=private))
     await callback.answer()
+    await show(callback, bot, screens.greeting(t, catalog.content, subscribed, private=private))
 
 
 def _with_subscription_state(
