@@ -33,6 +33,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
@@ -430,6 +431,18 @@ class Broadcaster:
             self.counters.dropped += 1
             await self._write(
                 DeliveryResult(delivery.item_id, delivery.user_id, "dropped", "retracted before delivery")
+            )
+            return True
+        path = copy.media.path if copy.media is not None else None
+        if copy.needs_upload and not await asyncio.to_thread(Path(path or "").is_file):
+            # Moved or deleted since it was posted: this item's copies fail (retry-failed once it is back);
+            # Telegram is not at fault, so nothing pauses the broadcast.
+            self.counters.failed += 1
+            log.error(
+                "broadcaster: news #%d: its file %s is gone", copy.item_id, copy.media and copy.media.path
+            )
+            await self._write(
+                DeliveryResult(delivery.item_id, delivery.user_id, "failed", "the item's file is missing")
             )
             return True
         if copy.needs_upload:

@@ -227,3 +227,37 @@ def load_edit_file(path: Path, i18n: PoI18n) -> dict[str, str]:
     if problems:
         raise NewsFileError(problems)
     return texts
+
+
+def audit_detail(t: Translator, action: str, detail: str | None) -> str | None:
+    """An audit line's detail in `t`'s language (see `AuditEntry.detail`); another form is shown as stored."""
+    if not detail:
+        return None
+    try:
+        if action == "scheduled":
+            moment = dt.datetime.strptime(detail, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+            return t._("for {when}").format(when=news_moment(t, moment))
+        if action == "edited":
+            codes, count = detail.split(";")
+            languages = t.comma().join(language_word(t, code) for code in codes.split())
+            return t.ngettext("{languages}: {count} copy", "{languages}: {count} copies", int(count)).format(
+                languages=languages, count=int(count)
+            )
+        if action == "retracted":
+            return t.ngettext("{count} copy", "{count} copies", int(detail)).format(count=int(detail))
+        if action == "released":
+            return t.ngettext("{count} subscriber", "{count} subscribers", int(detail)).format(
+                count=int(detail)
+            )
+        if action == "retry-failed":
+            return t.ngettext(
+                "{count} delivery queued again", "{count} deliveries queued again", int(detail)
+            ).format(count=int(detail))
+    except ValueError:
+        pass
+    return detail
+
+
+def language_word(t: Translator, locale: str) -> str:
+    """A language's name as a word of its own (“Russian”), for lists."""
+    return {"ru": t._("Russian"), "en": t._("English"), "zh": t._("Chinese")}.get(locale, locale)

@@ -76,7 +76,8 @@ class AuditEntry:
     action: str  # posted, edited, retracted, scheduled, cancelled
     actor: str  # telegram:<user id>, shell:<user name>, content
     at: dt.datetime
-    detail: str | None
+    detail: str | None  # by action: scheduled "<UTC time>", edited "<locales>;<copies>", retracted,
+    # released and retry-failed "<count>", seeded "<content key>" (`news.items.audit_detail` words it)
 
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -182,7 +183,7 @@ class NewsRepository:
                 await conn.execute(
                     "INSERT INTO news_audit (item_id, action, actor, at, detail) "
                     "VALUES (?, 'scheduled', ?, ?, ?)",
-                    (item_id, actor, now, f"for {stamp(send_at)}"),
+                    (item_id, actor, now, stamp(send_at)),
                 )
                 return PostResult(item_id=item_id, created=True, recipients=0)
             await conn.execute(
@@ -229,7 +230,7 @@ class NewsRepository:
                 await conn.execute(
                     "INSERT INTO news_audit (item_id, action, actor, at, detail) "
                     "VALUES (?, 'released', 'schedule', ?, ?)",
-                    (item_id, utcnow(), f"{recipients} recipients"),
+                    (item_id, utcnow(), str(recipients)),
                 )
             released.append(PostResult(item_id=item_id, created=True, recipients=recipients))
         return released
@@ -310,7 +311,7 @@ class NewsRepository:
             queued = int(cur.rowcount)
             await conn.execute(
                 "INSERT INTO news_audit (item_id, action, actor, at, detail) VALUES (?, 'edited', ?, ?, ?)",
-                (item_id, actor, utcnow(), f"{', '.join(locales)}; {queued} copies"),
+                (item_id, actor, utcnow(), f"{' '.join(locales)};{queued}"),
             )
         return queued
 
@@ -353,7 +354,7 @@ class NewsRepository:
             await conn.execute(
                 "INSERT INTO news_audit (item_id, action, actor, at, detail) "
                 "VALUES (?, 'retracted', ?, ?, ?)",
-                (item_id, actor, utcnow(), f"{queued} copies"),
+                (item_id, actor, utcnow(), str(queued)),
             )
         return queued
 

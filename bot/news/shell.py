@@ -15,6 +15,7 @@ from bot.news.archive import ArchiveItem, seed_archive
 from bot.news.items import (
     MAX_SCHEDULE,
     NewsFileError,
+    audit_detail,
     draft_problems,
     load_edit_file,
     load_news_file,
@@ -123,7 +124,7 @@ async def retry_failed(settings: Settings, item_id: int | None) -> dict[int, int
         newsroom = Newsroom(store.db)
         requeued = await newsroom.outbox.retry_failed(item_id)
         for item, count in requeued.items():
-            await newsroom.items.record(item, "retry-failed", shell_actor(), f"{count} re-queued")
+            await newsroom.items.record(item, "retry-failed", shell_actor(), str(count))
         return requeued
     finally:
         await store.close()
@@ -141,11 +142,13 @@ async def audit_entries(settings: Settings, limit: int) -> list[AuditEntry]:
 
 def audit_lines(entries: list[AuditEntry], settings: Settings) -> list[str]:
     """One line per action, times in TIMEZONE: `2026-12-01 09:30 UTC  #3  posted  telegram:9001`."""
+    english = create_i18n(settings.locales_dir, settings.default_locale, settings.tz).translator("en")
     lines = []
     for entry in entries:
         when = entry.at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
         line = f"{when} {settings.timezone}  #{entry.item_id}  {entry.action}  {entry.actor}"
-        lines.append(f"{line}  {entry.detail}" if entry.detail else line)
+        detail = audit_detail(english, entry.action, entry.detail)
+        lines.append(f"{line}  {detail}" if detail else line)
     return lines
 
 

@@ -246,3 +246,26 @@ async def test_a_scheduled_item_goes_out_once_when_its_time_comes_also_after_a_r
     stored = await newsroom.items.get(item)
     assert stored is not None
     assert stored.released_at is not None
+
+
+async def test_a_file_gone_before_its_upload_fails_that_item_and_pauses_nothing(
+    store: Store,
+    newsroom: Newsroom,
+    i18n: PoI18n,
+    clock: FakeClock,
+    timed: TimedSession,
+    tbot: Bot,
+    tmp_path: Path,
+) -> None:
+    for uid in (1, 2, 3):
+        await add_subscriber(store, uid, "en")
+    gone = NewsDraft(texts=DRAFT.texts, media=Media(kind="document", path=str(tmp_path / "moved.pdf")))
+    broken = (await newsroom.items.post(gone, actor="shell:editor")).item_id
+    fine = (await newsroom.items.post(DRAFT, actor="shell:editor")).item_id
+    start = clock()
+    await make_broadcaster(newsroom, i18n, clock).drain(tbot)
+    assert of(SendDocument, timed) == []
+    assert sorted(int(m.chat_id) for m in of(SendMessage, timed)) == [1, 2, 3]  # the other item went out
+    assert {state for state, _, _ in (await copies(store, broken)).values()} == {"failed"}
+    assert {state for state, _, _ in (await copies(store, fine)).values()} == {"sent"}
+    assert clock() - start < 5  # no outage pause

@@ -247,3 +247,69 @@ async def test_everyone_else_is_refused_and_nothing_changes(
         assert answer.show_alert
     assert await newsroom.items.count() == 1
     assert await newsroom.changes.due(now=1e12, limit=10) == []
+
+
+@pytest.mark.parametrize("code", ["ru", "en", "zh"])
+async def test_the_schedule_question_can_be_cancelled_or_answered_with_another_time(
+    driver: Driver, store: Store, newsroom: Newsroom, clock: FakeClock, code: str
+) -> None:
+    await write_post(driver, code)
+    await driver.feed(press("schedule", code))
+    await driver.feed(admin_says("2026-12-05 09:30", code))
+    (again,) = of(SendMessage, await driver.feed(admin_says("2026-12-06 10:45", code)))  # a typo fixed
+    assert "10:45" in again.text
+    await driver.feed(press("scheduled", code))
+    (item,) = await newsroom.items.scheduled()
+    assert item.send_at == dt.datetime(2026, 12, 6, 10, 45, tzinfo=dt.UTC)
+
+    await write_post(driver, code)
+    await driver.feed(press("schedule", code))
+    await driver.feed(admin_says("2026-12-05 09:30", code))
+    pressed = await driver.feed(press("cancel", code))
+    (cancelled,) = of(EditMessageText, pressed)
+    assert language_of(cancelled.text) == code
+    assert not any(a.show_alert for a in of(AnswerCallbackQuery, pressed))
+    assert len(await newsroom.items.scheduled()) == 1  # only the first one
+
+
+@pytest.mark.parametrize("code", ["ru", "en", "zh"])
+async def test_text_during_an_edit_question_asks_for_the_button_and_cancel_says_nothing_changed(
+    driver: Driver, store: Store, newsroom: Newsroom, clock: FakeClock, code: str
+) -> None:
+    item = (await newsroom.items.post(DRAFT, actor="shell:editor")).item_id
+    await driver.feed(admin_says(f"/edit {item}", code))
+    (nudge,) = of(SendMessage, await driver.feed(admin_says("Kin Phea", code)))
+    assert "/cancel" in nudge.text  # not a search for "Kin Phea"
+    assert language_of(nudge.text) == code
+    (cancelled,) = of(SendMessage, await driver.feed(admin_says("/cancel", code)))
+    assert language_of(cancelled.text) == code
+    posted_note = {"ru": "опубликовано", "en": "posted", "zh": "发布"}[code]
+    assert posted_note not in cancelled.text
+    assert await newsroom.changes.due(now=1e12, limit=10) == []
+
+
+@pytest.mark.parametrize("code", ["ru", "en", "zh"])
+async def test_retracted_and_cancelled_items_are_named_for_what_they_are(
+    driver: Driver, store: Store, newsroom: Newsroom, clock: FakeClock, code: str
+) -> None:
+    sent = (await newsroom.items.post(DRAFT, actor="shell:editor")).item_id
+    await newsroom.items.retract(sent, actor="shell:editor")
+    later = dt.datetime(2026, 12, 9, tzinfo=dt.UTC)
+    cancelled = (await newsroom.items.post(DRAFT, actor="shell:editor", send_at=later)).item_id
+    await newsroom.items.cancel(cancelled, actor="shell:editor")
+    replies = {
+        text: of(SendMessage, await driver.feed(admin_says(text, code)))[0].text
+        for text in (f"/retract {sent}", f"/edit {sent}", f"/retract {cancelled}", "/retract 99")
+    }
+    assert len(set(replies.values())) == 4  # four different answers
+    assert all(language_of(reply) == code for reply in replies.values())
+
+
+async def test_the_audit_words_its_details_in_the_admins_language(
+    driver: Driver, newsroom: Newsroom, clock: FakeClock
+) -> None:
+    at = dt.datetime(2026, 12, 9, 9, 30, tzinfo=dt.UTC)
+    await newsroom.items.post(DRAFT, actor="telegram:9001", send_at=at)
+    (audit,) = of(SendMessage, await driver.feed(admin_says("/audit", "ru")))
+    assert "9 декабря 2026" in audit.text
+    assert "2026-12-09T" not in audit.text

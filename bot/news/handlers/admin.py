@@ -12,6 +12,7 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot, F, Router
@@ -32,6 +33,7 @@ from bot.core.telegram_rules import TextProblem
 from bot.news.broadcaster import Broadcaster
 from bot.news.items import (
     MAX_SCHEDULE,
+    audit_detail,
     news_moment,
     parse_moment,
     render_item,
@@ -77,6 +79,7 @@ TITLE_STEP_LOCALE = {
 }
 NEXT_TITLE_STATE = {"ru": PostFlow.title_en, "en": PostFlow.title_zh, "zh": PostFlow.confirm}
 TITLE_KEY = "title_"  # FSM data: title_ru, title_en, title_zh (plain text)
+NO_TITLE_QUESTION = "no_title_question"  # FSM data: the message with the “No title” button
 MEDIA_KIND, MEDIA_FILE = "media_kind", "media_file_id"  # FSM data: the photo or document of the draft
 
 
@@ -90,6 +93,7 @@ class EditFlow(StatesGroup):
 
 
 FLOW_STATES = frozenset(state.state for group in (PostFlow, EditFlow) for state in group.__all_states__)
+EDIT_STATES = frozenset(state.state for state in EditFlow.__all_states__)
 FLOW_COMMANDS = frozenset({"cancel"})  # the commands a draft answers itself
 DRAFT_TTL = 30 * 60  # seconds of silence after which a draft is discarded
 TOUCHED = "touched"  # the FSM data key: when the admin last worked on the draft (clock seconds)
@@ -122,12 +126,24 @@ class DraftGuard(BaseMiddleware):
         t: Translator = data["t"]
         now = clock()
         touched = (await state.get_data()).get(TOUCHED)
+        editing = data.get("raw_state") in EDIT_STATES
         if not isinstance(touched, int | float) or now - touched > DRAFT_TTL:
-            note = t._(
-                "Your news draft was discarded after 30 minutes without a reply. Send /post to start again."
-            )
+            if editing:
+                note = t._(
+                    "Your correction was discarded after 30 minutes without a reply. Nothing was changed."
+                )
+            else:
+                note = t._(
+                    "Your news draft was discarded after 30 minutes without a reply. "
+                    "Send /post to start again."
+                )
         elif self.leaves_flow(event):
-            note = t._("Your news draft was discarded. Send /post to start again.")
+            if editing:
+                note = t._("Your correction was discarded. Nothing was changed.")
+            elif command_name(getattr(event, "text", None)) == "post":
+                note = t._("Your news draft was discarded; here is a new one.")
+            else:
+                note = t._("Your news draft was discarded. Send /post to start again.")
         else:
             await state.update_data({TOUCHED: now})
             return await handler(event, data)
@@ -280,7 +296,7 @@ async def take_text(message: Message, state: FSMContext, store: Store, i18n: PoI
     if locale in NEXT_LOCALE:
         await message.answer(ask_for(t, NEXT_LOCALE[locale]))
         return
-    await message.answer(
+    question = await message.answer(
         t._(
             "☝️ This is how subscribers who read Chinese will see it.\n\n"
             "Add a title? Send it in <b>Russian</b> (plain text; then I will ask for English and Chinese), "
@@ -288,6 +304,7 @@ async def take_text(message: Message, state: FSMContext, store: Store, i18n: PoI
         ),
         reply_markup=no_title_keyboard(t),
     )
+    await state.update_data({NO_TITLE_QUESTION: question.message_id})
 
 
 def ask_for_title(t: Translator, next_locale: str) -> str:
@@ -318,6 +335,13 @@ async def take_title(message: Message, state: FSMContext, store: Store, i18n: Po
     locale = TITLE_STEP_LOCALE[str(await state.get_state())]
     data: dict[str, Any] = await state.get_data()
     title = (message.text or "").strip()
+    if locale == "ru" and data.get(NO_TITLE_QUESTION):
+        # A title is on its way: the “No title” button no longer applies.
+        await state.update_data({NO_TITLE_QUESTION: None})
+        with suppress(TelegramAPIError):
+            await message.bot.edit_message_reply_markup(  # type: ignore[union-attr]
+                chat_id=message.chat.id, message_id=int(data[NO_TITLE_QUESTION]), reply_markup=None
+            )
     draft = draft_of(data)
     draft = NewsDraft(
         texts=draft.texts, titles={**dict.fromkeys(LOCALES, ""), locale: title}, media=draft.media
@@ -447,11 +471,15 @@ async def waiting_for_button(message: Message, t: Translator) -> None:
 
 
 async def cancel(message: Message, state: FSMContext, t: Translator) -> None:
-    if await state.get_state() is None:
+    current = await state.get_state()
+    if current is None:
         await message.answer(t._("There is nothing to cancel."))
         return
     await state.clear()
-    await message.answer(t._("Cancelled. Nothing was posted."))
+    if current in EDIT_STATES:
+        await message.answer(t._("Cancelled. Nothing was changed."))
+    else:
+        await message.answer(t._("Cancelled. Nothing was posted."))
 
 
 async def start_scheduling(
@@ -497,7 +525,8 @@ async def post_pressed(
         await start_scheduling(query, message, state, settings, t, clock)
         return
     scheduling = callback_data.action == POST_SCHEDULED and current == PostFlow.confirm_schedule.state
-    if current != PostFlow.confirm.state and not scheduling:
+    cancelling = callback_data.action == POST_CANCEL and current == PostFlow.confirm_schedule.state
+    if current != PostFlow.confirm.state and not scheduling and not cancelling:
         await query.answer(t._("This draft is no longer waiting to be sent."), show_alert=True)
         return
     if callback_data.action == POST_CANCEL:
@@ -641,11 +670,12 @@ def audit_text(t: Translator, entries: list[AuditEntry], tz: dt.tzinfo, tz_name:
         "",
     ]
     for entry in entries:
-        when = format_datetime(entry.at.astimezone(tz), format="short", locale=t.locale)
+        when = format_datetime(entry.at.astimezone(tz), format="short", locale=t.babel_locale)
         action = q(action_label(t, entry.action))
         line = f"{q(when)} · #{entry.item_id} · {action} · <code>{q(entry.actor)}</code>"
-        if entry.detail:
-            line += f" · {q(entry.detail)}"
+        detail = audit_detail(t, entry.action, entry.detail)
+        if detail:
+            line += f" · {q(detail)}"
         lines.append(line)
     return "\n".join(lines)
 
@@ -732,10 +762,13 @@ def create_router() -> Router:
     in_title_steps = StateFilter(PostFlow.title_ru, PostFlow.title_en, PostFlow.title_zh)
     admin.message.register(take_title, in_title_steps, F.text, ~F.text.startswith("/"))
     admin.message.register(not_title, in_title_steps, ~F.text)
-    admin.message.register(take_time, StateFilter(PostFlow.when), F.text, ~F.text.startswith("/"))
+    # A time typed again while its confirmation waits replaces it (a typo is fixed by sending the right one).
+    admin.message.register(
+        take_time, StateFilter(PostFlow.when, PostFlow.confirm_schedule), F.text, ~F.text.startswith("/")
+    )
     admin.message.register(
         waiting_for_button,
-        StateFilter(PostFlow.confirm, PostFlow.confirm_schedule, PostFlow.when),
+        StateFilter(PostFlow.confirm, PostFlow.when, EditFlow.language, EditFlow.confirm, EditFlow.retract),
         ~F.text.startswith("/"),
     )
     admin.callback_query.register(post_pressed, PostCb.filter())

@@ -43,7 +43,8 @@ SUMMARY_LENGTH = 60
 
 
 def language_name(t: Translator, locale: str) -> str:
-    return {"ru": t._("Russian"), "en": t._("English"), "zh": t._("Chinese")}[locale]
+    """The language inside a sentence (“delivered {language}”; Russian needs its prepositional case)."""
+    return {"ru": t._("in Russian"), "en": t._("in English"), "zh": t._("in Chinese")}[locale]
 
 
 def summary(t: Translator, item: NewsItem) -> str:
@@ -144,13 +145,19 @@ async def editable_item(
         )
         return None
     item = await newsroom.items.get(number)
-    if item is None or item.cancelled_at is not None:
+    if item is None:
         await message.answer(t._("There is no news item #{item}.").format(item=number))
         return None
+    if item.cancelled_at is not None:
+        await message.answer(t._("News item #{item} was cancelled before it went out.").format(item=number))
+        return None
     if item.retracted_at is not None:
-        await message.answer(
-            t._("News item #{item} was retracted: it cannot be changed.").format(item=number)
-        )
+        if name == "retract":
+            await message.answer(t._("News item #{item} has already been retracted.").format(item=number))
+        else:
+            await message.answer(
+                t._("News item #{item} was retracted: it cannot be changed.").format(item=number)
+            )
         return None
     if item.scheduled and name == "retract":
         await message.answer(
@@ -197,8 +204,13 @@ async def start_retract(
     await state.set_state(EditFlow.retract)
     await state.update_data({"item": item.id, TOUCHED: (clock or time.time)()})
     copies = await newsroom.changes.copies(item.id)
-    await message.answer(
-        t.ngettext(
+    if copies == 0:
+        question = t._(
+            "🗑 Retract news item #{item} ({summary})? No copy has been delivered; /news will no longer "
+            "list it."
+        ).format(item=item.id, summary=q(summary(t, item)))
+    else:
+        question = t.ngettext(
             "🗑 Retract news item #{item} ({summary})? {count} copy has been delivered: copies younger than "
             "48 hours are deleted, older ones are replaced with a short note that the item was withdrawn. "
             "/news will no longer list it.",
@@ -206,9 +218,8 @@ async def start_retract(
             "than 48 hours are deleted, older ones are replaced with a short note that the item was "
             "withdrawn. /news will no longer list it.",
             copies,
-        ).format(item=item.id, summary=q(summary(t, item)), count=copies),
-        reply_markup=confirm_keyboard(t, t._("🗑 Retract"), RETRACT_CONFIRM),
-    )
+        ).format(item=item.id, summary=q(summary(t, item)), count=copies)
+    await message.answer(question, reply_markup=confirm_keyboard(t, t._("🗑 Retract"), RETRACT_CONFIRM))
 
 
 async def take_new_text(
@@ -236,16 +247,22 @@ async def take_new_text(
     await state.update_data({"text": message.html_text})
     await state.set_state(EditFlow.confirm)
     copies = await newsroom.changes.copies(item.id, locale)
-    await message.answer(
-        t.ngettext(
-            "☝️ The corrected text. Correct the {count} copy delivered in {language}? /news will show the "
+    if item.scheduled:
+        question = t._("☝️ The corrected text. Save it? The item goes out at its scheduled time with it.")
+    elif copies == 0:
+        question = t._(
+            "☝️ The corrected text. No copy has been delivered {language}; /news will show the new "
+            "text. Save it?"
+        ).format(language=language_name(t, locale))
+    else:
+        question = t.ngettext(
+            "☝️ The corrected text. Correct the {count} copy delivered {language}? /news will show the "
             "new text.",
-            "☝️ The corrected text. Correct the {count} copies delivered in {language}? /news will show the "
+            "☝️ The corrected text. Correct the {count} copies delivered {language}? /news will show the "
             "new text.",
             copies,
-        ).format(count=copies, language=language_name(t, locale)),
-        reply_markup=confirm_keyboard(t, t._("✅ Correct"), EDIT_CONFIRM),
-    )
+        ).format(count=copies, language=language_name(t, locale))
+    await message.answer(question, reply_markup=confirm_keyboard(t, t._("✅ Correct"), EDIT_CONFIRM))
 
 
 async def not_new_text(message: Message, t: Translator) -> None:
@@ -285,8 +302,8 @@ async def editor_pressed(
             await send_preview(message, i18n.translator(locale), item.draft)
             await message.answer(
                 t._(
-                    "☝️ The text in {language} now. Send the corrected text (formatting is kept). "
-                    "/cancel stops."
+                    "☝️ This is the text {language} now. Send the corrected text (formatting is kept), or "
+                    "/cancel to stop."
                 ).format(language=language_name(t, locale))
             )
         await query.answer()
@@ -295,11 +312,15 @@ async def editor_pressed(
     actor = f"telegram:{query.from_user.id}"
     if action == EDIT_CONFIRM and current == EditFlow.confirm.state:
         locale = str(data.get("locale"))
+        before = await newsroom.items.get(item_id)
         queued = await newsroom.items.edit(
             item_id, {locale: str(data.get("text"))}, actor=actor, progress=progress
         )
         await state.clear()
-        await finish_change(query, message, newsroom, broadcaster, t, item_id, queued, edited=True)
+        scheduled = before is not None and before.scheduled
+        await finish_change(
+            query, message, newsroom, broadcaster, t, item_id, queued, edited=True, scheduled=scheduled
+        )
         return
     if action == RETRACT_CONFIRM and current == EditFlow.retract.state:
         queued = await newsroom.items.retract(item_id, actor=actor, progress=progress)
@@ -319,6 +340,7 @@ async def finish_change(
     queued: int | None,
     *,
     edited: bool,
+    scheduled: bool = False,
 ) -> None:
     if queued is None:
         await query.answer(t._("This news item can no longer be changed."), show_alert=True)
@@ -332,7 +354,11 @@ async def finish_change(
     )
     if queued == 0:
         await newsroom.changes.mark_reported(item_id)
-        if edited:
+        if scheduled:
+            text = t._(
+                "✏️ News item #{item} is corrected: it goes out at its scheduled time with the new text."
+            ).format(item=item_id)
+        elif edited:
             text = t._(
                 "✏️ News item #{item} is corrected: /news shows the new text. No copy in that language "
                 "had been delivered."
