@@ -222,6 +222,12 @@ def news_post_command(settings: Settings, path: Path, at: str | None = None) -> 
         when = send_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
         print(f"news #{result.item_id} scheduled for {when} {settings.timezone} in {settings.database_path}")
         return 0
+    if result.recipients == 0:
+        print(
+            f"news #{result.item_id} posted to /news in {settings.database_path}; nobody is subscribed, "
+            "so it was not sent to anyone"
+        )
+        return 0
     subscribers = "1 subscriber" if result.recipients == 1 else f"{result.recipients} subscribers"
     print(
         f"news #{result.item_id} queued for {subscribers} in {settings.database_path}; "

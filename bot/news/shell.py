@@ -89,8 +89,14 @@ async def _editor(settings: Settings, action: str, item: int | None, path: Path 
                 raise NewsFileError([f"news #{item_id} is not waiting to go out"])
             return [f"news #{item_id} cancelled: it will not be sent"]
         current = await items.get(item_id)
-        if current is None or current.retracted_at is not None or current.released_at is None:
-            raise NewsFileError([f"news #{item_id} has not gone out, or was retracted: nothing to {action}"])
+        if current is None:
+            raise NewsFileError([f"there is no news #{item_id}"])
+        if current.cancelled_at is not None:
+            raise NewsFileError([f"news #{item_id} was cancelled before it went out"])
+        if current.retracted_at is not None:
+            raise NewsFileError([f"news #{item_id} has already been retracted"])
+        if current.scheduled and action == "retract":
+            raise NewsFileError([f"news #{item_id} has not gone out yet: cancel it (news cancel {item_id})"])
         if action == "edit":
             draft = NewsDraft(texts={**current.texts, **texts}, titles=current.titles, media=current.media)
             problems = draft_problems(draft, i18n, current.created_at)
@@ -99,7 +105,12 @@ async def _editor(settings: Settings, action: str, item: int | None, path: Path 
             queued = await items.edit(item_id, texts, actor=shell_actor())
         else:
             queued = await items.retract(item_id, actor=shell_actor())
-        copies = "1 delivered copy" if queued == 1 else f"{queued or 0} delivered copies"
+        if current.scheduled:
+            return [f"news #{item_id} corrected: it goes out at its scheduled time with the new text"]
+        if not queued:
+            what = "/news shows the new text" if action == "edit" else "/news no longer lists it"
+            return [f"news #{item_id} {action}ed: {what}; no copy had been delivered"]
+        copies = "1 delivered copy" if queued == 1 else f"{queued} delivered copies"
         done = "edited" if action == "edit" else "deleted or withdrawn"
         return [f"news #{item_id}: {copies} to be {done}; a running bot does it within seconds"]
     finally:

@@ -97,12 +97,13 @@ def test_bad_media_files_are_refused(
 def test_edit_and_retract_from_the_shell(cli: Cli, tmp_path: Path, env: dict[str, str]) -> None:
     item = tmp_path / "item.toml"
     item.write_text(ITEM, encoding="utf-8")
-    assert cli("news", "post", str(item), env=env).returncode == 0
+    posted = cli("news", "post", str(item), env=env)
+    assert "nobody is subscribed" in posted.stdout
     fix = tmp_path / "fix.toml"
     fix.write_text('en = "A <b>second</b> meeting"\n', encoding="utf-8")
     result = cli("news", "edit", "1", str(fix), env=env)
     assert result.returncode == 0, result.stderr
-    assert "0 delivered copies" in result.stdout
+    assert "no copy had been delivered" in result.stdout
     assert rows(env, "SELECT text_en, text_ru FROM news_item") == [("A <b>second</b> meeting", "Встреча")]
     bad = tmp_path / "bad.toml"
     bad.write_text('en = "<b>unclosed"\nde = "x"\n', encoding="utf-8")
@@ -113,5 +114,7 @@ def test_edit_and_retract_from_the_shell(cli: Cli, tmp_path: Path, env: dict[str
     assert rows(env, "SELECT retracted_at IS NOT NULL FROM news_item") == [(1,)]
     twice = cli("news", "retract", "1", env=env)
     assert twice.returncode == 1
-    assert "retracted" in twice.stderr
-    assert cli("news", "retract", "99", env=env).returncode == 1
+    assert "already been retracted" in twice.stderr
+    missing = cli("news", "retract", "99", env=env)
+    assert missing.returncode == 1
+    assert "there is no news #99" in missing.stderr
