@@ -8,11 +8,12 @@ Rendering takes the reader's `Translator`, like `bot.catalog.cards`. An item's d
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date, format_time, get_datetime_format
+from babel.dates import format_date, format_time, get_datetime_format, get_month_names
 
 from bot.core.html import hbold, hitalic, q
 from bot.core.i18n import LOCALES, PoI18n, Translator, locale_from_language_code
@@ -54,15 +55,50 @@ def news_moment(t: Translator, moment: dt.datetime) -> str:
 
 
 def parse_moment(text: str, tz: dt.tzinfo) -> dt.datetime | None:
-    """`2026-12-05 09:00` (or `05.12.2026 09:00`) in `tz`, as an aware datetime; None if unreadable."""
-    cleaned = " ".join(text.split())
+    """A moment an admin typed, in `tz`, as an aware datetime; None if unreadable. Accepted:
+    `2026-12-05 09:00`, `05.12.2026 09:00`, and the way the bot writes dates in each language
+    (`5 December 2026, 09:00`, `5 декабря 2026 г., 09:00`, `2026年12月5日 09:00`)."""
+    cleaned = " ".join(text.replace("\u202f", " ").replace("\xa0", " ").split())
     for pattern in TIME_FORMATS:
         try:
             naive = dt.datetime.strptime(cleaned, pattern)
         except ValueError:
             continue
         return naive.replace(tzinfo=tz)
-    return None
+    found = _CHINESE_MOMENT.fullmatch(cleaned)
+    if found:
+        year, month, day, hour, minute = (int(part) for part in found.groups())
+    else:
+        found = _WORDED_MOMENT.fullmatch(cleaned)
+        named = _MONTHS.get(found.group(2).lower().rstrip(".")) if found else None
+        if found is None or named is None:
+            return None
+        month = named
+        day, year, hour, minute = (int(found.group(i)) for i in (1, 3, 4, 5))
+    try:
+        return dt.datetime(year, month, day, hour, minute, tzinfo=tz)
+    except ValueError:
+        return None
+
+
+_CHINESE_MOMENT = re.compile(r"(\d{4}) ?年 ?(\d{1,2}) ?月 ?(\d{1,2}) ?日[ ,，]*(\d{1,2})[:：](\d{2})")
+_WORDED_MOMENT = re.compile(
+    r"(\d{1,2}) ([^\W\d_]+\.?) (\d{4})(?: ?г\.?)?,? (?:at |в )?(\d{1,2}):(\d{2})", re.IGNORECASE
+)
+
+
+def _month_names() -> dict[str, int]:
+    """Month names (wide and abbreviated, both grammatical forms) in English and Russian → number."""
+    names: dict[str, int] = {}
+    for locale in ("en", "ru"):
+        for context in ("format", "stand-alone"):
+            for width in ("wide", "abbreviated"):
+                for number, name in get_month_names(width, context, locale).items():
+                    names[str(name).lower().rstrip(".")] = number
+    return names
+
+
+_MONTHS = _month_names()
 
 
 def render_item(

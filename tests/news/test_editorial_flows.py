@@ -313,3 +313,19 @@ async def test_the_audit_words_its_details_in_the_admins_language(
     (audit,) = of(SendMessage, await driver.feed(admin_says("/audit", "ru")))
     assert "9 декабря 2026" in audit.text
     assert "2026-12-09T" not in audit.text
+
+
+@pytest.mark.parametrize(
+    ("code", "typed"),
+    [("zh", "2026年12月5日 09:30"), ("ru", "5 декабря 2026 г., 09:30"), ("en", "5 December 2026, 09:30")],
+)
+async def test_a_time_written_as_the_bot_writes_dates_is_understood(
+    driver: Driver, newsroom: Newsroom, clock: FakeClock, code: str, typed: str
+) -> None:
+    await write_post(driver, code)
+    await driver.feed(press("schedule", code))
+    (confirm,) = of(SendMessage, await driver.feed(admin_says(typed, code)))
+    assert confirm.reply_markup is not None  # the confirmation, not "I could not read that time"
+    await driver.feed(press("scheduled", code))
+    (item,) = await newsroom.items.scheduled()
+    assert item.send_at == dt.datetime(2026, 12, 5, 9, 30, tzinfo=dt.UTC)

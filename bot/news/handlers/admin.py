@@ -193,10 +193,12 @@ def explain(t: Translator, problem: TextProblem) -> str:
     """A problem with the admin's text, in the admin's language (the shell keeps `problem.detail`)."""
     if problem.kind == "too_long":
         return t.ngettext(
-            "too long: {length} character, the limit is {limit}",
-            "too long: {length} characters, the limit is {limit}",
+            "too long: with the heading and the footer it comes to {length} character, and Telegram takes "
+            "at most {limit}; please shorten it by {over}",
+            "too long: with the heading and the footer it comes to {length} characters, and Telegram takes "
+            "at most {limit}; please shorten it by {over}",
             problem.length,
-        ).format(length=problem.length, limit=problem.limit)
+        ).format(length=problem.length, limit=problem.limit, over=problem.length - problem.limit)
     if problem.kind == "empty":
         return t._("the text is empty")
     if problem.kind == "title_empty":
