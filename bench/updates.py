@@ -17,7 +17,7 @@ TELEGRAM_API_URL pointing at the server, ADMIN_IDS empty, the working directory 
   request, only its rate is out of reach. `--paced` keeps the budget; `--flood` always does;
 - bare aiogram: a script this file writes (BARE_BOT below): a Dispatcher, `start_polling`, and three
   handlers answering with a fixed short text: `sendMessage` for any message; for a button press
-  `editMessageText` of the pressed message and then `answerCallbackQuery`, as the bot's menu buttons do;
+  `answerCallbackQuery` and then `editMessageText` of the pressed message, as the bot's menu buttons do;
   `answerInlineQuery` with one fixed article for inline queries.
 
 and measures, for each: cold start (process start to its first `getUpdates`), idle RSS (VmRSS 1 s after
@@ -119,9 +119,9 @@ async def on_message(message: Message) -> None:
 
 @dp.callback_query()
 async def on_button(callback: CallbackQuery) -> None:
+    await callback.answer()
     if isinstance(callback.message, Message):
         await callback.message.edit_text(TEXT)
-    await callback.answer()
 
 
 @dp.inline_query()

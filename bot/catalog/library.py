@@ -36,13 +36,19 @@ class Catalog:
 
     @property
     def search(self) -> SearchIndex:
-        """The participant search index for the content being served."""
+        """The participant search index for the content being served, built on first use (or by `warm`)."""
         if self._search is None:
-            raise StoreError("content is not loaded")
+            self._search = SearchIndex(self.content)
         return self._search
 
+    def warm(self) -> None:
+        """Build the search index now (just after start-up, so that the first poll need not wait ~0.15 s for
+        it and the first search finds it ready)."""
+        if self._content is not None:
+            _ = self.search
+
     def _rebuild_search(self, content: Content) -> None:
-        self._search = SearchIndex(content)
+        self._search = None  # the next search builds the index of this snapshot
 
     def on_content_change(self, listener: ContentListener) -> None:
         """Call `listener(content)` now (if loaded) and whenever the snapshot changes (search index, …)."""

@@ -18,7 +18,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.methods import GetUpdates
 
 from bot.core.config import Settings
-from bot.runtime.app import create_bot, open_app, settle_heap
+from bot.runtime.app import create_bot, open_app, settle_heap_soon
 from bot.runtime.inflight import InFlight
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ async def run_polling(settings: Settings, *, drain_timeout: float = DRAIN_TIMEOU
         await bot.delete_webhook(drop_pending_updates=False)
 
         async def ready() -> None:
-            settle_heap()
+            settle_heap_soon(app.catalog)
             log.info("bot @%s is ready (long polling on %s)", me.username, settings.telegram_api_url)
 
         app.dp.startup.register(ready)

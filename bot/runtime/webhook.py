@@ -27,7 +27,7 @@ from aiohttp import web
 
 from bot.core.config import Settings, SettingsError
 from bot.news.broadcaster import Broadcaster
-from bot.runtime.app import App, create_bot, open_app, settle_heap
+from bot.runtime.app import App, create_bot, open_app, settle_heap_soon
 from bot.runtime.inflight import InFlight
 
 log = logging.getLogger(__name__)
@@ -213,7 +213,7 @@ async def serve_webhook(
     server = WebhookServer(app, bot, require_webhook_secret(settings), answer_timeout=answer_timeout)
     me = await bot.me()
     await server.start(settings.webhook_host, settings.webhook_port)
-    settle_heap()
+    settle_heap_soon(app.catalog)
     try:
         log.info(
             "bot @%s is ready (webhook %s, listening on %s:%d, health at %s)",
