@@ -8,6 +8,7 @@ Rendering takes the reader's `Translator`, like `bot.catalog.cards`. An item's d
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import tomllib
 from pathlib import Path
@@ -70,7 +71,7 @@ def parse_moment(text: str, tz: dt.tzinfo) -> dt.datetime | None:
         year, month, day, hour, minute = (int(part) for part in found.groups())
     else:
         found = _WORDED_MOMENT.fullmatch(cleaned)
-        named = _MONTHS.get(found.group(2).lower().rstrip(".")) if found else None
+        named = _month_names().get(found.group(2).lower().rstrip(".")) if found else None
         if found is None or named is None:
             return None
         month = named
@@ -87,6 +88,7 @@ _WORDED_MOMENT = re.compile(
 )
 
 
+@functools.cache
 def _month_names() -> dict[str, int]:
     """Month names (wide and abbreviated, both grammatical forms) in English and Russian → number."""
     names: dict[str, int] = {}
@@ -96,9 +98,6 @@ def _month_names() -> dict[str, int]:
                 for number, name in get_month_names(width, context, locale).items():
                     names[str(name).lower().rstrip(".")] = number
     return names
-
-
-_MONTHS = _month_names()
 
 
 def render_item(
