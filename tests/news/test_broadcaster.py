@@ -33,36 +33,6 @@ from tests.news_support import DRAFT, FakeClock, TimedSession, add_subscriber, m
 from tests.processes import wait
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def timed(clock: FakeClock) -> TimedSession:
-    return TimedSession(clock)
-
-
-@pytest.fixture
-def tbot(settings: Settings, timed: TimedSession) -> Bot:
-    # These tests look at the broadcaster's own pace: the send pacer sets no limit of its own here.
-    unlimited = SendPacer(
-        1e9, clock=timed.clock, sleep=timed.clock.sleep, private_interval=0, group_interval=0
-    )
-    return create_bot(settings, session=timed, pacer=unlimited)
-
-
-@pytest.fixture
-def shared_pacer(clock: FakeClock) -> SendPacer:
-    return SendPacer(clock=clock, sleep=clock.sleep)
-
-
-@pytest.fixture
-def pbot(settings: Settings, timed: TimedSession, shared_pacer: SendPacer) -> Bot:
-    """A bot whose send pacer runs on the broadcaster's clock (it owns 429 now)."""
-    return create_bot(settings, session=timed, pacer=shared_pacer)
-
-
 async def states(store: Store, item_id: int) -> dict[int, str]:
     async with store.db.conn.execute(
         "SELECT user_id, state FROM delivery WHERE item_id = ?", (item_id,)

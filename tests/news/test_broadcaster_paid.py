@@ -25,27 +25,6 @@ from tests.news_support import DRAFT, FakeClock, TimedSession, add_subscriber, m
 from tests.pacing_support import FloodSession
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def timed(clock: FakeClock) -> TimedSession:
-    return TimedSession(clock)
-
-
-@pytest.fixture
-def shared_pacer(clock: FakeClock) -> SendPacer:
-    return SendPacer(clock=clock, sleep=clock.sleep)
-
-
-@pytest.fixture
-def pbot(settings: Settings, timed: TimedSession, shared_pacer: SendPacer) -> Bot:
-    """The bot's own send pacer (free budget ~30/s, owns 429 for free messages) on the broadcaster's clock."""
-    return create_bot(settings, session=timed, pacer=shared_pacer)
-
-
 async def subscribe_many(store: Store, users: range) -> None:
     async with store.db.transaction() as conn:
         await conn.executemany(

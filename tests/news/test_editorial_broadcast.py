@@ -23,35 +23,14 @@ from aiogram.methods import (
 )
 from aiogram.types import FSInputFile
 
-from bot.core.config import Settings
 from bot.core.i18n import PoI18n
-from bot.core.pacing import SendPacer
 from bot.news.repository import Media, NewsDraft, Newsroom
-from bot.runtime.app import create_bot
 from bot.store import Store
 from tests.conftest import language_of
 from tests.news_support import DRAFT, FakeClock, TimedSession, add_subscriber, make_broadcaster
 
 HOUR = 3600.0
 READERS = {1: "ru", 2: "en", 3: "zh"}
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def timed(clock: FakeClock) -> TimedSession:
-    return TimedSession(clock)
-
-
-@pytest.fixture
-def tbot(settings: Settings, timed: TimedSession) -> Bot:
-    unlimited = SendPacer(
-        1e9, clock=timed.clock, sleep=timed.clock.sleep, private_interval=0, group_interval=0
-    )
-    return create_bot(settings, session=timed, pacer=unlimited)
 
 
 def of(kind: type[Any], timed: TimedSession) -> list[Any]:

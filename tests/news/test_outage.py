@@ -57,11 +57,6 @@ class OutageSession(TimedSession):
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def outage(clock: FakeClock) -> OutageSession:
     return OutageSession(clock)
 

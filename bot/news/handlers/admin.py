@@ -212,6 +212,16 @@ def explain(t: Translator, problem: TextProblem) -> str:
     return t._("the formatting is not valid Telegram HTML")
 
 
+async def refuse_text(message: Message, t: Translator, problems: list[TextProblem]) -> None:
+    """Why Telegram would refuse the admin's text, each reason once, in the admin's language."""
+    explained = list(dict.fromkeys(explain(t, problem) for problem in problems))
+    await message.answer(
+        t._("Telegram would refuse this text ({problems}). Please send it again.").format(
+            problems=q("; ".join(explained))
+        )
+    )
+
+
 def ask_for(t: Translator, next_locale: str) -> str:
     """What the admin is asked after the preview of the previous language."""
     if next_locale == "en":
@@ -282,12 +292,7 @@ async def take_text(message: Message, state: FSMContext, store: Store, i18n: PoI
     problems = text_issues(reader, draft, today())
     if problems:
         log.info("admin %s text refused: %s", locale, "; ".join(p.detail for p in problems))
-        explained = list(dict.fromkeys(explain(t, problem) for problem in problems))
-        await message.answer(
-            t._("Telegram would refuse this text ({problems}). Please send it again.").format(
-                problems=q("; ".join(explained))
-            )
-        )
+        await refuse_text(message, t, problems)
         return
     await send_preview(message, reader, draft)
     update: dict[str, Any] = {locale: message.html_text}
@@ -351,12 +356,7 @@ async def take_title(message: Message, state: FSMContext, store: Store, i18n: Po
     reader = i18n.translator(locale)
     problems = text_issues(reader, draft, today())
     if problems:
-        explained = list(dict.fromkeys(explain(t, problem) for problem in problems))
-        await message.answer(
-            t._("Telegram would refuse this text ({problems}). Please send it again.").format(
-                problems=q("; ".join(explained))
-            )
-        )
+        await refuse_text(message, t, problems)
         return
     await send_preview(message, reader, draft)
     await state.update_data({TITLE_KEY + locale: title})

@@ -27,7 +27,7 @@ from bot.core.html import q
 from bot.core.i18n import LOCALES, PoI18n, Translator
 from bot.core.telegram_rules import visible_text
 from bot.news.broadcaster import Broadcaster
-from bot.news.handlers.admin import TOUCHED, Clock, EditFlow, IsAdmin, explain, send_preview
+from bot.news.handlers.admin import TOUCHED, Clock, EditFlow, IsAdmin, refuse_text, send_preview
 from bot.news.items import news_moment, text_issues
 from bot.news.repository import NewsDraft, NewsItem, Newsroom
 
@@ -236,12 +236,7 @@ async def take_new_text(
     reader = i18n.translator(locale)
     problems = text_issues(reader, draft, item.created_at)
     if problems:
-        explained = list(dict.fromkeys(explain(t, problem) for problem in problems))
-        await message.answer(
-            t._("Telegram would refuse this text ({problems}). Please send it again.").format(
-                problems=q("; ".join(explained))
-            )
-        )
+        await refuse_text(message, t, problems)
         return
     await send_preview(message, reader, draft)
     await state.update_data({"text": message.html_text})
