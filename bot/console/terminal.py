@@ -400,7 +400,7 @@ class Console:
         elif isinstance(method, DeleteMessage):
             self.shown.pop(method.message_id, None)
             self._forget_buttons(method.message_id)
-            self._print("(the bot deleted a message)")
+            self._print(f"(the bot deleted a message{self._elsewhere(method.chat_id, ' in')})")
         elif isinstance(result, Message):
             self._sent(method, result.message_id, result.chat.id)
         elif method.__api_method__.startswith("send") and isinstance(getattr(method, "chat_id", None), int):
@@ -440,7 +440,11 @@ class Console:
             text, html = (old.text, old.html) if old else ("", False)
         markup = method.reply_markup if isinstance(method.reply_markup, InlineKeyboardMarkup) else None
         chat_id = old.chat_id if old else (int(method.chat_id) if isinstance(method.chat_id, int) else None)
-        self._show(Shown(key, chat_id, text, html, markup), "bot (edited)")
+        self._show(Shown(key, chat_id, text, html, markup), f"bot (edited){self._elsewhere(chat_id, ' →')}")
+
+    def _elsewhere(self, chat_id: int | str | None, lead: str) -> str:
+        """` → chat 42` (or another lead) when a request concerns a chat other than the console user's."""
+        return "" if chat_id is None or chat_id == self.user_id else f"{lead} chat {chat_id}"
 
     def _show(self, shown: Shown, who: str) -> None:
         self.shown[shown.key] = shown

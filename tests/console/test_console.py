@@ -85,6 +85,13 @@ def demo_router(events: list[Any]) -> Router:
         assert message.bot is not None
         await message.bot.send_message(4242, "to another chat")
 
+    @router.message(Command("elsewhere"))
+    async def elsewhere(message: Message) -> None:
+        assert message.bot is not None
+        sent = await message.bot.send_message(4242, "first words")
+        await message.bot.edit_message_text("corrected words", chat_id=4242, message_id=sent.message_id)
+        await message.bot.delete_message(4242, sent.message_id)
+
     @router.message(CommandStart(deep_link=True))
     async def deep_link(message: Message, command: CommandObject) -> None:
         await message.answer(f"deep link {command.args}")
@@ -239,6 +246,13 @@ async def test_buttons_are_numbered_and_pressed(demo_app: App, events: list[Any]
 async def test_other_kinds_of_messages_and_other_chats(demo_app: App) -> None:
     output, _ = await converse(demo_app, "/photo")
     assert "bot:\n  [photo] A photo\nbot → chat 4242:\n  to another chat" in after(output, "/photo")
+
+
+async def test_edits_and_deletions_in_other_chats_name_the_chat(demo_app: App) -> None:
+    output, _ = await converse(demo_app, "/elsewhere")
+    shown = after(output, "/elsewhere")
+    assert "bot (edited) → chat 4242:\n  corrected words" in shown
+    assert "(the bot deleted a message in chat 4242)" in shown
 
 
 async def test_deep_link_and_switch_inline_buttons(demo_app: App) -> None:
