@@ -329,3 +329,16 @@ async def test_a_time_written_as_the_bot_writes_dates_is_understood(
     await driver.feed(press("scheduled", code))
     (item,) = await newsroom.items.scheduled()
     assert item.send_at == dt.datetime(2026, 12, 5, 9, 30, tzinfo=dt.UTC)
+
+
+async def test_a_mistyped_command_does_not_cost_the_draft(
+    driver: Driver, newsroom: Newsroom, clock: FakeClock
+) -> None:
+    await driver.feed(admin_says("/post"))
+    await driver.feed(admin_says(TEXTS["ru"]))
+    (unknown,) = of(SendMessage, await driver.feed(admin_says("/psot")))
+    assert "no such command" in unknown.text
+    preview, _question = of(SendMessage, await driver.feed(admin_says(TEXTS["en"])))
+    assert TEXTS["en"] in preview.text  # still the draft's English step
+    discarded = of(SendMessage, await driver.feed(admin_says("/speakers")))
+    assert "discarded" in discarded[0].text  # a real command still ends it

@@ -111,7 +111,26 @@ def command_name(text: str | None) -> str | None:
 class DraftGuard(BaseMiddleware):
     """Outer middleware of the Dispatcher (messages and buttons): a draft that has been silent too long,
     or an update meant for something else, ends the draft before any handler sees it. The update then goes
-    on as if there had been no draft: `/start` shows the menu, plain text is a search."""
+    on as if there had been no draft: `/start` shows the menu, plain text is a search. A command the bot does
+    not know (a typo) leaves the draft alone: it is answered as unknown, and the draft goes on."""
+
+    def __init__(self, router: Router | None = None) -> None:
+        self.router = router  # whose handlers' commands count as "something else" (None: every command)
+        self._known: frozenset[str] | None = None
+
+    def known_commands(self) -> frozenset[str] | None:
+        """Every command a handler of the router (or its sub-routers) answers; read once, on first use."""
+        if self.router is None:
+            return None
+        if self._known is None:
+            names: set[str] = set()
+            for router in self.router.chain_tail:
+                for handler in router.message.handlers:
+                    for flt in handler.filters or ():
+                        if isinstance(flt.callback, Command):
+                            names.update(c.lower() for c in flt.callback.commands if isinstance(c, str))
+            self._known = frozenset(names)
+        return self._known
 
     async def __call__(
         self,
@@ -137,7 +156,7 @@ class DraftGuard(BaseMiddleware):
                     "Your news draft was discarded after 30 minutes without a reply. "
                     "Send /post to start again."
                 )
-        elif self.leaves_flow(event):
+        elif self.leaves_flow(event, self.known_commands()):
             if editing:
                 note = t._("Your correction was discarded. Nothing was changed.")
             elif command_name(getattr(event, "text", None)) == "post":
@@ -153,10 +172,12 @@ class DraftGuard(BaseMiddleware):
         return await handler(event, data)
 
     @staticmethod
-    def leaves_flow(event: TelegramObject) -> bool:
+    def leaves_flow(event: TelegramObject, known: frozenset[str] | None = None) -> bool:
         if isinstance(event, Message):
             name = command_name(event.text)
-            return name is not None and name not in FLOW_COMMANDS
+            if name is None or name in FLOW_COMMANDS:
+                return False
+            return known is None or name in known
         if isinstance(event, CallbackQuery):
             return not (event.data or "").startswith(f"{PostCb.__prefix__}{PostCb.__separator__}")
         return False
@@ -172,7 +193,7 @@ class DraftGuard(BaseMiddleware):
 
 def setup_draft_guard(router: Router) -> None:
     """On the Dispatcher, after the locale middleware: every router (news, start, …) comes after it."""
-    guard = DraftGuard()
+    guard = DraftGuard(router)
     router.message.outer_middleware(guard)
     router.callback_query.outer_middleware(guard)
 
