@@ -208,8 +208,10 @@ class OutboxRepository:
         )
 
     async def forget(self, user_id: int) -> int:
-        """Delete every delivery row for `user_id` (/forget); returns how many there were."""
+        """Delete every delivery row for `user_id` (/forget), and the edits or retractions waiting for their
+        copies; returns how many deliveries there were."""
         async with self.db.transaction() as conn:
+            await conn.execute("DELETE FROM delivery_change WHERE user_id = ?", (user_id,))
             cur = await conn.execute("DELETE FROM delivery WHERE user_id = ?", (user_id,))
             return cur.rowcount
 

@@ -51,6 +51,9 @@ async def test_forget_deletes_everything_after_confirmation(
         NewsDraft(texts={"ru": "Новость", "en": "News", "zh": "新闻"}), actor="test", author_id=ADMIN_ID
     )
     assert await _count(store, "SELECT count(*) FROM delivery WHERE user_id = ?", user) == 1
+    await store.db.conn.execute("UPDATE delivery SET state = 'sent', message_id = 5, locale = 'en'")
+    await newsroom.items.edit(1, {"en": "Corrected news"}, actor="test")  # a change queued for the copy
+    assert await _count(store, "SELECT count(*) FROM delivery_change WHERE user_id = ?", user) == 1
     key = StorageKey(bot_id=driver.bot.id, chat_id=user, user_id=user)
     await driver.dp.storage.set_data(key, {"draft": "x"})
 
@@ -68,6 +71,7 @@ async def test_forget_deletes_everything_after_confirmation(
             "SELECT count(*) FROM user WHERE id = ?",
             "SELECT count(*) FROM subscription WHERE user_id = ?",
             "SELECT count(*) FROM delivery WHERE user_id = ?",
+            "SELECT count(*) FROM delivery_change WHERE user_id = ?",
         ):
             assert await _count(store, sql, user) == 0, sql
         assert await driver.dp.storage.get_data(key) == {}
