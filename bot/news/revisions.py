@@ -164,7 +164,6 @@ class Reviser:
         self.wait_in_flight = wait_in_flight
         self.batch_size = batch_size
         self._items: dict[int, NewsItem] = {}
-        self.done = 0
 
     async def recover(self) -> int:
         return await self.newsroom.changes.recover()
@@ -190,13 +189,11 @@ class Reviser:
                     claimed=False,
                 )
                 continue
-            if step is Step.NOTHING:
+            item = await self._item(change.item_id) if step is not Step.NOTHING else None
+            if item is None:  # no copy to change, or no item any more: settled without a call
                 if await changes.mark_sending(change):
                     await changes.finish(change, "dropped", "no delivered copy to change")
                 handled += 1
-                continue
-            item = await self._item(change.item_id)
-            if item is None:
                 continue
             started = await lane.launch(
                 change.user_id,
@@ -233,9 +230,6 @@ class Reviser:
             log.exception(
                 "reviser: cannot record the change of news #%d for %d", change.item_id, change.user_id
             )
-        else:
-            if outcome.action is Action.SENT:
-                self.done += 1
 
     async def _call(self, bot: Bot, change: DueChange, step: Step, item: NewsItem) -> Outcome:
         chat, message_id = change.user_id, int(change.message_id or 0)
