@@ -313,6 +313,10 @@ async def test_the_audit_words_its_details_in_the_admins_language(
     (audit,) = of(SendMessage, await driver.feed(admin_says("/audit", "ru")))
     assert "9 декабря 2026" in audit.text
     assert "2026-12-09T" not in audit.text
+    sent = (await newsroom.items.post(DRAFT, actor="telegram:9001")).item_id
+    await newsroom.items.edit(sent, {"en": "Corrected."}, actor="telegram:9001")
+    (audit,) = of(SendMessage, await driver.feed(admin_says("/audit", "ru")))
+    assert "английский: 0 копий" in audit.text  # the language named in the nominative, the count declined
 
 
 @pytest.mark.parametrize(
