@@ -472,10 +472,10 @@ async def take_time(
     await state.set_state(PostFlow.confirm_schedule)
     count = await store.subscriptions.count()
     question = t.ngettext(
-        "Send this news item on {when} ({timezone})? {count} user is subscribed now; it goes to everyone "
-        "subscribed then.",
-        "Send this news item on {when} ({timezone})? {count} users are subscribed now; it goes to everyone "
-        "subscribed then.",
+        "Schedule this news item for {when} ({timezone})? {count} person is subscribed now; it will go to "
+        "everyone subscribed at that time.",
+        "Schedule this news item for {when} ({timezone})? {count} people are subscribed now; it will go to "
+        "everyone subscribed at that time.",
         count,
     ).format(when=q(news_moment(t, moment)), timezone=q(settings.timezone), count=count)
     await message.answer(question, reply_markup=schedule_confirm_keyboard(t))
