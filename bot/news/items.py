@@ -82,6 +82,18 @@ def parse_moment(text: str, tz: dt.tzinfo) -> dt.datetime | None:
         return None
 
 
+def schedule_problem(moment: dt.datetime | None, now: float) -> str | None:
+    """Why a typed moment cannot be a schedule (`now`: UTC seconds): "unreadable", "passed", "too_far"
+    (more than a year ahead); None: it can."""
+    if moment is None:
+        return "unreadable"
+    if moment.timestamp() <= now:
+        return "passed"
+    if moment.timestamp() - now > MAX_SCHEDULE.total_seconds():
+        return "too_far"
+    return None
+
+
 _CHINESE_MOMENT = re.compile(r"(\d{4}) ?年 ?(\d{1,2}) ?月 ?(\d{1,2}) ?日[ ,，]*(\d{1,2})[:：](\d{2})")
 _WORDED_MOMENT = re.compile(
     r"(\d{1,2}) ([^\W\d_]+\.?) (\d{4})(?: ?г\.?)?,? (?:at |в )?(\d{1,2}):(\d{2})", re.IGNORECASE

@@ -13,13 +13,13 @@ from bot.core.config import Settings
 from bot.core.i18n import create_i18n
 from bot.news.archive import ArchiveItem, seed_archive
 from bot.news.items import (
-    MAX_SCHEDULE,
     NewsFileError,
     audit_detail,
     draft_problems,
     load_edit_file,
     load_news_file,
     parse_moment,
+    schedule_problem,
 )
 from bot.news.repository import AuditEntry, NewsDraft, NewsItem, Newsroom, PostResult
 from bot.store import Store
@@ -51,13 +51,14 @@ async def post_news_file(settings: Settings, path: Path, send_at: dt.datetime | 
 def parse_schedule(text: str, settings: Settings, now: dt.datetime | None = None) -> dt.datetime:
     """`--at 'YYYY-MM-DD HH:MM'` in TIMEZONE: a future moment within a year, else `NewsFileError`."""
     moment = parse_moment(text, settings.tz)
-    now = now or dt.datetime.now(dt.UTC)
-    if moment is None:
-        raise NewsFileError([f"--at {text!r}: not a time; use 'YYYY-MM-DD HH:MM' ({settings.timezone})"])
-    if moment <= now:
-        raise NewsFileError([f"--at {text!r}: that moment has passed ({settings.timezone})"])
-    if moment - now > MAX_SCHEDULE:
-        raise NewsFileError([f"--at {text!r}: at most a year ahead"])
+    problem = schedule_problem(moment, (now or dt.datetime.now(dt.UTC)).timestamp())
+    refusals = {
+        "unreadable": f"--at {text!r}: not a time; use 'YYYY-MM-DD HH:MM' ({settings.timezone})",
+        "passed": f"--at {text!r}: that moment has passed ({settings.timezone})",
+        "too_far": f"--at {text!r}: at most a year ahead",
+    }
+    if problem is not None or moment is None:
+        raise NewsFileError([refusals[problem or "unreadable"]])
     return moment
 
 

@@ -32,11 +32,11 @@ from bot.core.i18n import LOCALES, PoI18n, Translator
 from bot.core.telegram_rules import TextProblem
 from bot.news.broadcaster import Broadcaster
 from bot.news.items import (
-    MAX_SCHEDULE,
     audit_detail,
     news_moment,
     parse_moment,
     render_item,
+    schedule_problem,
     subscriber_locale,
     text_issues,
 )
@@ -447,26 +447,17 @@ async def take_time(
     clock: Clock | None = None,
 ) -> None:
     moment = parse_moment(message.text or "", settings.tz)
-    now = (clock or time.time)()
     example = time_example(settings, clock)
-    if moment is None:
-        await message.answer(
-            t._("I could not read that time. Please send it like <code>{example}</code>.").format(
-                example=example
-            )
-        )
-        return
-    if moment.timestamp() <= now:
-        await message.answer(
-            t._(
+    problem = schedule_problem(moment, (clock or time.time)())
+    if problem is not None or moment is None:
+        refusals = {
+            "unreadable": t._("I could not read that time. Please send it like <code>{example}</code>."),
+            "passed": t._(
                 "That moment has already passed. Please send a later one, like <code>{example}</code>."
-            ).format(example=example)
-        )
-        return
-    if moment.timestamp() - now > MAX_SCHEDULE.total_seconds():
-        await message.answer(
-            t._("A news item can be scheduled at most a year ahead. Please send an earlier time.")
-        )
+            ),
+            "too_far": t._("A news item can be scheduled at most a year ahead. Please send an earlier time."),
+        }
+        await message.answer(refusals[problem or "unreadable"].format(example=example))
         return
     await state.update_data({SEND_AT: moment.timestamp()})
     await state.set_state(PostFlow.confirm_schedule)
