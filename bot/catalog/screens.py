@@ -185,27 +185,66 @@ def unknown_command(t: Translator) -> Screen:
     )
 
 
-def privacy(t: Translator) -> Screen:
-    """/privacy: what is stored about the user, why, and for how long (store/migrations.py is the truth)."""
-    lines = [
-        hbold(t._("What I store about you")),
-        "",
-        t._("• your Telegram user id;"),
-        t._("• the language you chose, and the language code your Telegram app sends;"),
-        t._("• whether you subscribed to the news, and since when;"),
-        t._("• a delivery log of the news sent to you: whether each item arrived, and the error if not;"),
-        t._("• when I first heard from you, and roughly when last."),
-        t._("For admins, also an unfinished /post draft; the news they post keeps their id as its author."),
-        "",
-        t._(
+# The lines of /privacy that name each table holding a user's ID (a Telegram user or private chat ID), by
+# their key in `privacy_lines`. A migration that adds such a table must add it here, and the notice must say
+# what it keeps: tests/runtime/test_privacy_notice.py reads the schema of a real store and fails otherwise.
+PRIVACY_TABLES: dict[str, tuple[str, ...]] = {
+    "user": ("user id", "language", "seen"),
+    "subscription": ("subscription",),
+    "delivery": ("deliveries", "copies"),
+    "delivery_change": ("copies",),  # an edit or retraction waiting for a delivered copy
+    "news_item": ("admins",),  # the author's ID, the admin's chat with the progress message
+    "news_audit": ("admins",),  # who did each action
+    "fsm_state": ("admins",),  # an unfinished /post, /edit or /retract (keyed by chat and user)
+}
+
+
+def privacy_lines(t: Translator) -> dict[str, str]:
+    """The lines of /privacy by key, in the order shown (`PRIVACY_TABLES` names them)."""
+    return {
+        "user id": t._("• your Telegram user id;"),
+        "language": t._("• the language you chose, and the language code your Telegram app sends;"),
+        "subscription": t._("• whether you subscribed to the news, and since when;"),
+        "deliveries": t._(
+            "• a delivery log of the news sent to you: whether each item arrived, and the error if not;"
+        ),
+        "copies": t._(
+            "• for each news message I sent you: its message number in our chat, its language and when it "
+            "was sent, so that a corrected or retracted item can be changed in your chat too;"
+        ),
+        "seen": t._("• when I first heard from you, and roughly when last."),
+        "admins": t._(
+            "For admins, also an unfinished /post draft; the news they post keeps their id as its author."
+        ),
+        "why": t._(
             "Why: to answer in your language, to send the news you asked for only once, and to count "
             "deliveries. I do not store your name, your username or your messages."
         ),
-        "",
-        t._(
+        "searches": t._(
+            "Searches that find nobody are counted by their text and day only, with no user ID or chat; "
+            "the counts are kept for 90 days."
+        ),
+        "how long": t._(
             "How long: until you send /forget. If you block the bot, your subscription ends when the next "
             "news item cannot reach you; the rest stays until /forget."
         ),
+    }
+
+
+def privacy(t: Translator) -> Screen:
+    """/privacy: what is stored about the user, why, and for how long (the schema is the truth: see
+    `PRIVACY_TABLES`)."""
+    line = privacy_lines(t)
+    lines = [
+        hbold(t._("What I store about you")),
+        "",
+        *(line[key] for key in ("user id", "language", "subscription", "deliveries", "copies", "seen")),
+        line["admins"],
+        "",
+        line["why"],
+        line["searches"],
+        "",
+        line["how long"],
     ]
     return Screen("\n".join(lines), kb.back_to_menu(t))
 
