@@ -43,7 +43,7 @@ def event_date(t: Translator, content: Content) -> str:
 def shared_context(t: Translator, content: Content, person: Person | None) -> str:
     """One line naming the event, for a card shared into another chat (inline mode), where nothing else
     says what it is about: a person's part in the roundtable, or where the initiative was signed."""
-    date = format_date(content.event.date, format="medium", locale=t.babel_locale)
+    date = event_date(t, content)  # the long form, as on the cards: "20 December 2022"
     if person is None:
         text = t._("Signed at the Asia Roundtable on Green Low-carbon Development, {date}")
     elif person.is_chair:
@@ -106,7 +106,8 @@ def initiative_card(t: Translator, content: Content) -> str:
 def sources_line(
     t: Translator, content: Content, source_ids: list[str], *, title_translated: bool = False
 ) -> str:
-    """The sources, linked; `title_translated` adds that the title above is our translation."""
+    """The sources, linked; `title_translated` adds a line of its own saying that the card's title is our
+    translation (beside the last source it would read as that source's title translated)."""
     locale = t.locale
     parts = []
     for sid in source_ids:
@@ -115,7 +116,7 @@ def sources_line(
         parts.append(hlink(title, source.url) if source.url else title)
     line = t._("Sources: {sources}").format(sources=t.list_separator().join(parts))
     if title_translated:
-        line += t.parenthesised(t._("title translated"))
+        line += "\n" + t._("title translated")
     return line
 
 

@@ -145,7 +145,7 @@ def question(t: Translator, key: str) -> Screen:
         where = t._("The speakers list has everyone who spoke and the chair.")
     else:
         where = t._("The roundtable's card has its date, format, organiser and theme.")
-    return Screen(f"{intro} {where}", kb.question_keyboard(t, key))
+    return Screen(t.sentences(intro, where), kb.question_keyboard(t, key))
 
 
 # The current language's name as it reads inside a sentence ("Current: English", "Сейчас: русский").

@@ -17,7 +17,7 @@ import datetime as dt
 import gettext
 import io
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +40,10 @@ log = logging.getLogger(__name__)
 # Punctuation between the items of one line: Chinese uses full-width marks, not a Latin "; " or "(…)".
 _LIST_SEPARATOR = {"zh": "；"}
 _COMMA = {"zh": "，"}
+# Between coordinate items of one kind (languages, names): Chinese takes the enumeration comma 、, not ，.
+_ENUMERATION = {"zh": "、"}
+# Between two sentences: Chinese full stops take no space after them.
+_SENTENCE_SEPARATOR = {"zh": ""}
 _PARENS = {"zh": ("（", "）")}
 # Between a name and what follows it (a role, a command's description): Chinese takes a full-width colon.
 _NAME_SEPARATOR = {"zh": "："}
@@ -78,6 +82,14 @@ class Translator:
 
     def comma(self) -> str:
         return _COMMA.get(self.locale, ", ")
+
+    def enumeration(self, items: Iterable[str]) -> str:
+        """Coordinate items of one kind joined (`Russian, English`, `俄文、英文`)."""
+        return _ENUMERATION.get(self.locale, ", ").join(items)
+
+    def sentences(self, *sentences: str) -> str:
+        """Whole sentences run into one paragraph (a space after `.`, none after `。`)."""
+        return _SENTENCE_SEPARATOR.get(self.locale, " ").join(sentences)
 
     def name_separator(self) -> str:
         """Between a name and its role (`Liu Hanyuan — Chairman…`, `刘汉元：通威集团董事局主席`)."""

@@ -286,7 +286,7 @@ def audit_detail(t: Translator, action: str, detail: str | None) -> str | None:
             return t._("for {when}").format(when=news_moment(t, moment))
         if action == "edited":
             codes, count = detail.split(";")
-            languages = t.comma().join(language_word(t, code) for code in codes.split())
+            languages = t.enumeration(language_word(t, code) for code in codes.split())
             return t.ngettext("{languages}: {count} copy", "{languages}: {count} copies", int(count)).format(
                 languages=languages, count=int(count)
             )

@@ -86,7 +86,7 @@ def test_console_on_an_explicit_store_sends_none_of_its_news(cli: Cli, tmp_path:
 
     assert result.returncode == 0, result.stderr
     assert "not the console's own: news is not sent from the console" in result.stdout
-    assert "Initiative news" in result.stdout.split("> /news", 1)[1]  # it really is that store
+    assert "📰 News · " in result.stdout.split("> /news", 1)[1]  # it really is that store
     assert asyncio.run(_deliveries(bot_store, item_id)) == before
     assert "→ chat 42" not in result.stdout
     assert "→ chat 43" not in result.stdout

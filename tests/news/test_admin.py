@@ -209,10 +209,11 @@ async def test_refused_text_in_english_names_the_counts(driver: Driver) -> None:
     await driver.feed(admin_says("/post"))
     replies = sends(await driver.feed(admin_says("x" * 4090)))
     counted = re.search(
-        r"comes to (\d{4}) characters, and Telegram takes at most 4096; .* by (\d+)", replies[0].text
+        r"too long: (\d{4}) characters with the heading and the footer, (\d+) over Telegram's limit of 4096",
+        replies[0].text,
     )
     assert counted is not None
-    assert int(counted.group(1)) - 4096 == int(counted.group(2))  # how much to cut
+    assert int(counted.group(1)) - 4096 == int(counted.group(2))  # how much is over
 
 
 @pytest.mark.parametrize("locale", ["ru", "zh"])
@@ -323,7 +324,7 @@ async def test_stats(driver: Driver, store: Store, newsroom: Newsroom) -> None:
     assert "Subscribers: 5 (ru: 2 · en: 2 · zh: 1)" in text
     assert "News items: 1" in text
     assert "Deliveries pending: 5" in text
-    assert "Failed by item" not in text  # nothing failed: no line for it
+    assert "Failed deliveries" not in text  # nothing failed: no line for it
 
 
 async def test_stats_show_failed_deliveries_per_item(
@@ -336,7 +337,7 @@ async def test_stats_show_failed_deliveries_per_item(
     for item, user_id in ((first, 1), (first, 2), (second, 3)):
         await newsroom.outbox.fail(item, user_id, "Bad Request: chat is gone")
     text = sends(await driver.feed(admin_says("/stats")))[0].text
-    assert f"Failed by item: #{first}: 2, #{second}: 1." in text
+    assert f"Failed deliveries per item: #{first}: 2, #{second}: 1." in text
     assert "python -m bot news retry-failed" in text
 
 

@@ -34,7 +34,7 @@ async def test_actions_are_recorded_newest_first(newsroom: Newsroom) -> None:
 
 
 @pytest.mark.parametrize(
-    ("code", "locale", "word"), [("ru", "ru", "публикация"), ("en", "en", "posted"), ("zh", "zh", "发布")]
+    ("code", "locale", "word"), [("ru", "ru", "опубликована"), ("en", "en", "posted"), ("zh", "zh", "发布")]
 )
 async def test_audit_shows_the_last_twenty_in_the_admins_language(
     driver: Driver, newsroom: Newsroom, code: str, locale: str, word: str
