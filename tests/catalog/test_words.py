@@ -100,7 +100,7 @@ async def test_inline_description_does_not_repeat_the_organisation(driver: Drive
     sent = await driver.feed(updates.inline_query("Gou Wei"))
     [answer] = [r for r in sent if type(r).__name__ == "AnswerInlineQuery"]
     result = answer.results[0]
-    assert result.description == "Deputy General Manager of China Huadian Corporation"
+    assert result.description == "Deputy general manager of China Huadian Corporation"
 
 
 @pytest.mark.parametrize(("code", "expected"), LANGUAGES)
