@@ -5,8 +5,9 @@ bursts pass) and 20 a minute to a group, and answers 429 beyond that. aiogram ha
 
 - `SendSchedule` is the arithmetic: pure, over an injected clock (no sleeping, no I/O), so the rules are tested
   with a fake clock. Slots are evenly spaced at `rate` a second and never more than `rate` fall in one second;
-  a private chat has a token bucket (`PRIVATE_BURST` messages at once, refilled one a second), a group one
-  message every `GROUP_INTERVAL` seconds; after a 429 nothing goes until `retry_after` has passed.
+  a private chat has a token bucket (`PRIVATE_BURST` replies at once, refilled one a second; a broadcast's
+  message waits for a full bucket, so news never bunches up in a reader's chat), a group one message every
+  `GROUP_INTERVAL` seconds; after a 429 nothing goes until `retry_after` has passed.
 - `SendPacer`, a session request middleware, hands out the slots: replies before broadcast messages (code
   inside `background()` asks for a low-priority slot), each chat's messages in the order they were sent, the
   oldest ready chat first, a chat that must wait not holding up the others. Waiting requests sit in one deque
@@ -137,14 +138,15 @@ class SendSchedule:
     def _private(self, chat: ChatKey) -> bool:
         return isinstance(chat, int) and chat > 0
 
-    def chat_ready_at(self, chat: ChatKey) -> float:
-        """The moment `chat` may get its next message (0.0: at once)."""
+    def chat_ready_at(self, chat: ChatKey, *, burst: bool = True) -> float:
+        """The moment `chat` may get its next message (0.0: at once); `burst=False`: only once its bucket is
+        full again (a broadcast's message never bunches up with others in a reader's chat)."""
         if chat is None:
             return 0.0
         full = self._chat_full.get(chat)
         if full is None:
             return 0.0
-        return full - (self.private_tolerance if self._private(chat) else 0.0)
+        return full - (self.private_tolerance if burst and self._private(chat) else 0.0)
 
     def take(self, chat: ChatKey) -> None:
         """A message to `chat` goes now (`None`: a slot for no particular chat)."""
@@ -185,7 +187,7 @@ class Pacer:
     def __init__(self, rate: float, clock: Clock, *, per_chat_interval: float = PER_CHAT_INTERVAL) -> None:
         self.rate = rate
         self.clock = clock
-        self._own = SendSchedule(rate, clock, private_interval=per_chat_interval)
+        self._own = SendSchedule(rate, clock, private_interval=per_chat_interval, private_burst=1)
         self._schedule = self._own
         self._pause_until = 0.0
         self.shared = False
@@ -212,8 +214,9 @@ class Pacer:
             self._own.take(None)
 
     def chat_ready(self, chat: int) -> bool:
-        """Whether `chat` may get a message now."""
-        return self._schedule.chat_ready_at(chat) <= self.clock() + EPSILON
+        """Whether `chat` may get a message now: its last one went `per_chat_interval` ago (a broadcast has
+        no burst: one message a second to a chat at most)."""
+        return self._schedule.chat_ready_at(chat, burst=False) <= self.clock() + EPSILON
 
     def sent_to(self, chat: int) -> None:
         if not self.shared:  # shared: the SendPacer counts the message when it goes
@@ -341,7 +344,8 @@ class SendPacer(BaseRequestMiddleware):
         schedule = self.schedule
         if not self._queues:
             now = self.clock()
-            if schedule.ready_at() <= now + EPSILON and schedule.chat_ready_at(chat) <= now + EPSILON:
+            chat_at = schedule.chat_ready_at(chat, burst=priority == REPLY)
+            if schedule.ready_at() <= now + EPSILON and chat_at <= now + EPSILON:
                 schedule.take(chat)  # nobody waits and the slot is free: no queue, no task switch
                 return
         if self._waiting >= self.max_waiting and not retry:
@@ -370,7 +374,7 @@ class SendPacer(BaseRequestMiddleware):
 
     def _place(self, chat: ChatKey, head: _Waiter) -> None:
         """Put a chat whose queue has `head` first into the heap it belongs to."""
-        at = self.schedule.chat_ready_at(chat)
+        at = self.schedule.chat_ready_at(chat, burst=head.priority == REPLY)
         if at <= self.clock() + EPSILON:
             heapq.heappush(self._ready, (head.priority, head.seq, chat))
         else:

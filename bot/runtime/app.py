@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 
@@ -76,6 +77,13 @@ async def share_send_budget(bot: Bot, broadcaster: Broadcaster) -> None:
         pacer.share(broadcaster.pacer)
 
 
+def send_budget_on_startup(broadcaster: Broadcaster) -> Callable[[Bot], Awaitable[None]]:
+    async def share(bot: Bot) -> None:
+        await share_send_budget(bot, broadcaster)
+
+    return share
+
+
 def create_dispatcher(
     settings: Settings,
     store: Store,
@@ -110,7 +118,7 @@ def create_dispatcher(
     )
     # Every mode (polling, webhook, console) emits startup/shutdown, so every mode runs the broadcaster.
     if broadcast:
-        dp.startup.register(share_send_budget)
+        dp.startup.register(send_budget_on_startup(broadcaster))
         dp.startup.register(broadcaster.on_startup)
         dp.shutdown.register(broadcaster.on_shutdown)
     # Users are recorded (and their stored language read) before the locale is chosen.

@@ -13,7 +13,7 @@ from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import AnswerCallbackQuery, GetMe, SendMessage
 
 from bot.core.config import Settings
-from bot.core.pacing import SendPacer, SendSchedule, SendTimedOut, background
+from bot.core.pacing import Pacer, SendPacer, SendSchedule, SendTimedOut, background
 from bot.runtime.app import create_bot
 from tests.news_support import FakeClock
 from tests.pacing_support import FloodSession
@@ -57,6 +57,94 @@ def test_a_pause_holds_every_slot() -> None:
     assert schedule.pause(5)
     assert not schedule.pause(2)  # a shorter pause does not shorten it
     assert schedule.ready_at() == 5.0
+
+
+# -- the broadcaster's pacer, standalone (a paid broadcast) and shared -----------------------------------------
+
+
+def send_all_paced(pacer: Pacer, clock: FakeClock, count: int) -> list[float]:
+    """When each of `count` messages goes if the sender waits exactly what the pacer says."""
+    times = []
+    for _ in range(count):
+        while (delay := pacer.delay()) > 0:
+            clock.now += delay
+        pacer.take_slot()
+        times.append(clock.now)
+    return times
+
+
+def test_messages_are_evenly_spaced_at_the_rate() -> None:
+    clock = FakeClock(0.0)
+    pacer = Pacer(10.0, clock)
+    times = send_all_paced(pacer, clock, 21)
+    gaps = {round(b - a, 9) for a, b in itertools.pairwise(times)}
+    assert gaps == {0.1}
+    assert times[-1] == pytest.approx(2.0)
+
+
+@pytest.mark.parametrize("rate", [0.5, 2.5, 7.0, 25.0, 30.0])
+def test_no_one_second_window_holds_more_than_the_rate(rate: float) -> None:
+    clock = FakeClock(0.0)
+    times = send_all_paced(Pacer(rate, clock), clock, 100)
+    for i, start in enumerate(times):
+        in_window = [t for t in times[i:] if t - start < 1.0 - 1e-9]
+        assert len(in_window) <= max(1, rate)
+
+
+def test_after_idling_the_schedule_starts_afresh_instead_of_bursting() -> None:
+    clock = FakeClock(0.0)
+    pacer = Pacer(10.0, clock)
+    send_all_paced(pacer, clock, 3)
+    clock.now += 60
+    pacer.take_slot()
+    assert pacer.delay() == pytest.approx(0.1)
+
+
+def test_a_chat_waits_a_second_between_its_messages() -> None:
+    clock = FakeClock(0.0)
+    pacer = Pacer(25.0, clock)
+    pacer.sent_to(1)
+    assert not pacer.chat_ready(1)
+    assert pacer.chat_ready(2)
+    clock.now += 0.99
+    assert not pacer.chat_ready(1)
+    clock.now += 0.01
+    assert pacer.chat_ready(1)
+
+
+def test_a_429_pauses_everything_until_retry_after_and_never_shortens_a_pause() -> None:
+    clock = FakeClock(100.0)
+    pacer = Pacer(10.0, clock)
+    pacer.take_slot()
+    assert pacer.pause_all(5) is True
+    assert pacer.pause_all(2) is False  # an earlier resume does not cut the pause short
+    assert pacer.paused_until == 105.0
+    assert pacer.delay() == pytest.approx(5.0)
+    assert pacer.eta(20) == pytest.approx(20 / 10 + 5)
+    clock.now = 105.0
+    assert pacer.delay() == 0.0  # the first slot after the pause is at once
+    pacer.take_slot()
+    assert pacer.delay() == pytest.approx(0.1)
+    assert pacer.eta(20) == pytest.approx(2.0)
+
+
+def test_a_shared_pacer_leaves_the_pace_to_the_send_budget_and_keeps_its_own_pauses() -> None:
+    clock = FakeClock(100.0)
+    budget = SendPacer(30.0, clock=clock, sleep=clock.sleep)
+    pacer = Pacer(10.0, clock)
+    budget.share(pacer)
+    for _ in range(50):  # no pace of its own: its messages wait in the SendPacer
+        assert pacer.delay() == 0.0
+        pacer.take_slot()
+    budget.schedule.take(1)  # a reply to chat 1 went: no news to it for a second
+    assert not pacer.chat_ready(1)
+    assert pacer.chat_ready(2)
+    assert pacer.eta(300) == pytest.approx(10.0)  # at the budget's rate, not its own 10/s
+    assert pacer.pause_all(5)  # an outage the broadcaster saw: its messages wait, replies do not
+    assert pacer.delay() == pytest.approx(5.0)
+    assert budget.schedule.paused_until < clock.now
+    budget.schedule.pause(8)  # a 429 the SendPacer received holds the broadcast too
+    assert pacer.paused_until == 108.0
 
 
 # -- through the Dispatcher ---------------------------------------------------------------------------------
@@ -132,6 +220,17 @@ async def test_replies_go_before_background_messages(
     last_reply = max(i for i, text in enumerate(order) if text == "reply")
     assert order[: last_reply + 1].count("news") <= 2
     assert session.too_many == 0
+
+
+async def test_a_news_message_does_not_bunch_up_with_replies_in_a_chat(
+    bot: Bot, session: FloodSession, pacer_clock: FakeClock
+) -> None:
+    await asyncio.gather(bot.send_message(5, "reply 1"), bot.send_message(5, "reply 2"))
+    with background():
+        await bot.send_message(5, "news")
+    times = [t for t, m in session.times if isinstance(m, SendMessage)]
+    assert times[1] - times[0] < 0.1  # replies: a burst
+    assert times[2] - times[1] >= 1.0 - 1e-9  # news: only to a chat whose bucket is full again
 
 
 async def test_calls_that_send_no_message_are_not_queued(
