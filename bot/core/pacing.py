@@ -3,11 +3,11 @@
 Telegram allows about 30 messages a second overall, about one a second *sustained* to a private chat (short
 bursts pass) and 20 a minute to a group, and answers 429 beyond that. aiogram has no limiter, so:
 
-- `SendSchedule` is the arithmetic: pure, over an injected clock (no sleeping, no I/O), so the rules are tested
-  with a fake clock. Slots are evenly spaced at `rate` a second and never more than `rate` fall in one second;
-  a private chat has a token bucket (`PRIVATE_BURST` replies at once, refilled one a second; a broadcast's
-  message waits for a full bucket, so news never bunches up in a reader's chat), a group one message every
-  `GROUP_INTERVAL` seconds; after a 429 nothing goes until `retry_after` has passed.
+- `SendSchedule` is the arithmetic: pure, over an injected clock (no sleeping, no I/O), so the rules are
+  tested with a fake clock. Slots are evenly spaced at `rate` a second and never more than `rate` fall in one
+  second; a private chat has a token bucket (`PRIVATE_BURST` replies at once, refilled one a second; a
+  broadcast's message waits for a full bucket, so news never bunches up in a reader's chat), a group one
+  message every `GROUP_INTERVAL` seconds; after a 429 nothing goes until `retry_after` has passed.
 - `SendPacer`, a session request middleware, hands out the slots: replies before broadcast messages (code
   inside `background()` asks for a low-priority slot), each chat's messages in the order they were sent, the
   oldest ready chat first, a chat that must wait not holding up the others. Waiting requests sit in one deque

@@ -59,7 +59,7 @@ def test_a_pause_holds_every_slot() -> None:
     assert schedule.ready_at() == 5.0
 
 
-# -- the broadcaster's pacer, standalone (a paid broadcast) and shared -----------------------------------------
+# -- the broadcaster's pacer, standalone (a paid broadcast) and shared ---------------------------------------
 
 
 def send_all_paced(pacer: Pacer, clock: FakeClock, count: int) -> list[float]:

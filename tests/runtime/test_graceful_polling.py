@@ -138,7 +138,7 @@ async def test_a_stuck_handler_delays_a_stop_only_for_the_drain_timeout(
 async def test_polling_handles_a_bounded_number_of_updates_at_once(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A crowd waits at Telegram, not as thousands of suspended handlers: aiogram's `tasks_concurrency_limit`."""
+    """A crowd waits at Telegram, not as suspended handlers: aiogram's `tasks_concurrency_limit`."""
     monkeypatch.setattr("bot.runtime.polling.HANDLER_TASKS", 5)
     api = FakeBotAPI()
     url = await api.start()
