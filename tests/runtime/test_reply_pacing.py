@@ -4,6 +4,7 @@ a time), against a Bot API stand-in allowing 30 messages a second on a fake cloc
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 from aiogram import Bot, Dispatcher
@@ -15,6 +16,7 @@ from aiogram.types import Message
 from bot.core.config import Settings
 from bot.core.pacing import SendPacer
 from bot.runtime.app import create_bot
+from bot.runtime.inflight import PER_SENDER
 from tests.news_support import FakeClock
 from tests.pacing_support import FloodSession
 from tests.updates import message
@@ -93,3 +95,24 @@ async def test_a_two_message_handler_and_a_quick_third_message_are_answered_in_o
         assert [text for _, text in replies_to(session, 1)] == ["note", "screen", help_text]
     assert session.delivered[1] == 9
     assert session.too_many == 0
+
+
+async def test_one_person_pasting_many_messages_cannot_hold_up_the_crowd(
+    isolated: Dispatcher,
+    bot: Bot,
+    session: FloodSession,
+    pacer_clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    crowd = range(10_000, 10_100)
+    pasted = [isolated.feed_raw_update(bot, message(f"text {i}", user_id=1)) for i in range(30)]
+    started = pacer_clock.now
+    with caplog.at_level(logging.WARNING, logger="bot.runtime.inflight"):
+        await asyncio.gather(
+            *pasted, *(isolated.feed_raw_update(bot, message("/start", user_id=u)) for u in crowd)
+        )
+    assert all(session.delivered[uid] == 1 for uid in crowd)
+    assert session.delivered[1] == PER_SENDER  # the rest were skipped while those were in flight
+    crowd_done = max(t for t, m in session.times if getattr(m, "chat_id", None) in crowd)
+    assert crowd_done - started <= len(crowd) / 28 + 1.0
+    assert len([r for r in caplog.records if "in flight already" in r.getMessage()]) == 1
