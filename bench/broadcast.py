@@ -3,7 +3,7 @@ middlewares: reply retries and the shared send pacer), against a local Bot-API-c
 enforces Telegram's ~30 messages a second (429 with retry_after beyond that), 1,000 a second for messages sent
 with `allow_paid_broadcast`, and where 1% of chats have blocked the bot (403).
 
-    .venv/bin/python bench/broadcast.py              # 5,000 subscribers: about 3-4 minutes at 25/s
+    .venv/bin/python bench/broadcast.py              # 5,000 subscribers, free: about 3 minutes (~28/s)
     .venv/bin/python bench/broadcast.py --users 500  # a quicker run
     .venv/bin/python bench/broadcast.py --rate 1000 --users 100000   # a paid broadcast (BROADCAST_PAID)
     .venv/bin/python bench/broadcast.py --rate 1000 --users 10000 --profile /tmp/bot.prof
@@ -188,7 +188,7 @@ async def run(users: int, rate: float, paid: bool, profile: str | None) -> None:
     from bot.core.i18n import create_i18n
     from bot.news.broadcaster import Broadcaster
     from bot.news.repository import NewsDraft, Newsroom
-    from bot.runtime.app import create_bot
+    from bot.runtime.app import create_bot, share_send_budget
     from bot.store import Store
 
     server = await asyncio.create_subprocess_exec(
@@ -213,6 +213,7 @@ async def run(users: int, rate: float, paid: bool, profile: str | None) -> None:
             broadcaster = Broadcaster(
                 newsroom, i18n, rate=settings.broadcast_rate, paid=settings.broadcast_paid
             )
+            await share_send_budget(bot, broadcaster)  # what the bot's start-up does: one budget
             await broadcaster.start(bot)
             limit = f"{PAID_LIMIT}/s paid" if paid else f"{SERVER_LIMIT}/s"
             print(f"{users} subscribers, BROADCAST_RATE={rate:g}/s, limit {limit}, 1% blocked", flush=True)
@@ -237,7 +238,7 @@ async def run(users: int, rate: float, paid: bool, profile: str | None) -> None:
             server.terminate()
             await server.wait()
 
-    report(users, rate, wall, cpu, counts, server_stats, (baseline_mb, before_mb, peak_mb))
+    report(users, rate, paid, wall, cpu, counts, server_stats, (baseline_mb, before_mb, peak_mb))
 
 
 async def watch(store: Any, newsroom: Any, item_id: int) -> tuple[float, float]:
@@ -269,6 +270,7 @@ async def finished(store: Any, item_id: int) -> bool:
 def report(
     users: int,
     rate: float,
+    paid: bool,
     wall: float,
     cpu: float,
     counts: dict[str, int],
@@ -282,14 +284,18 @@ def report(
     # Every subscriber either got the message or has blocked the bot; anyone else was lost.
     lost = users - server["delivered"] - server["blocked_chats"]
     max_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    ratio = achieved / rate
-    print(f"achieved rate        {achieved:.2f} messages/s = {ratio:.3f} × BROADCAST_RATE (goal ≥ 0.95)")
+    if paid:
+        ratio = achieved / rate
+        print(f"achieved rate        {achieved:.2f} messages/s = {ratio:.3f} × BROADCAST_RATE (goal ≥ 0.95)")
+    else:  # a free broadcast takes what the one send budget leaves: all of it, with nobody chatting
+        ratio = achieved / SERVER_LIMIT
+        print(f"achieved rate        {achieved:.2f} messages/s = {ratio:.3f} × Telegram's 30/s (goal ≥ 0.9)")
     print(f"delivered            {server['delivered']} (store: {counts['sent']} sent)")
     print(f"dropped (403)        {counts['dropped']} (expected {expected_blocked}; unsubscribed)")
     print(f"failed               {counts['failed']}")
     print(f"lost                 {lost}")
     print(f"repeats              {server['repeats']}")
-    print(f"429s received        {server['too_many']}")
+    print(f"429s received        {server['too_many']}{'' if paid else ' (goal ≤ 5)'}")
     print(f"paid requests        {server['paid']}")
     print(f"per-chat < 1 s       {server['per_chat_violations']}")
     print(f"progress edits       {server['edits']}")

@@ -1,35 +1,38 @@
-"""Per-update speed of the bot as a black box (not a test): `python -m bot` against bare aiogram.
+"""Per-update cost of the bot as a black box (not a test): `python -m bot` against bare aiogram.
 
-    .venv/bin/python bench/updates.py  # 3 repeats, bursts of 2,000 (5-7 minutes on a busy 2-core VM)
-    .venv/bin/python bench/updates.py --quick  # 1 repeat, bursts of 500 (about 1.5 minutes there)
-    .venv/bin/python bench/updates.py --flood  # 300 /start at once against a server allowing 30/s
-    .venv/bin/python bench/updates.py --paced  # the bot keeps its send budget (SEND_RATE) in the bursts
+    .venv/bin/python bench/updates.py  # crowds of 2,000 and 10,000 and a sustained 25/s (~12 min on 2 cores)
+    .venv/bin/python bench/updates.py --updates 2000 --seconds 10  # one crowd, a shorter sustained run
+    .venv/bin/python bench/updates.py --kinds  # 3 repeats, bursts of 2,000 of each kind, budget lifted
+    .venv/bin/python bench/updates.py --quick  # --kinds, 1 repeat, bursts of 500
 
 A local Bot-API-compatible server (tests/bot_api_server.py, extended here: per-token update queues served by
-long-polling `getUpdates`, answers recorded with their arrival time, optionally Telegram's flood limit) runs
-in its own process. Each repeat starts, one after the other and in alternating order, two processes polling
-it, each with a fresh temporary DATABASE_PATH and environment (a fake well-formed BOT_TOKEN,
-TELEGRAM_API_URL pointing at the server, ADMIN_IDS empty, the working directory a fresh temp folder):
+long-polling `getUpdates`, answers recorded with their arrival time, Telegram's flood limit: `--limit`
+sendMessage/editMessageText a second, 30 by default, 429 beyond) runs in its own process. Each measurement
+starts a fresh process polling it, with a fresh temporary DATABASE_PATH and environment (a fake well-formed
+BOT_TOKEN, TELEGRAM_API_URL pointing at the server, ADMIN_IDS empty, the working directory a fresh temp
+folder): the bot (`python -m bot`, polling, its default LOG_LEVEL=INFO) or bare aiogram (a script this file
+writes, BARE_BOT below: a Dispatcher, `start_polling`, and three handlers answering with a fixed short text:
+`sendMessage` for any message; for a button press `answerCallbackQuery` and then `editMessageText` of the
+pressed message, as the bot's menu buttons do; `answerInlineQuery` with one fixed article).
 
-- the bot: `python -m bot` (polling, its default LOG_LEVEL=INFO), its send budget lifted (UNPACED_BOT below):
-  bare aiogram has none, and the bot's (`SEND_RATE` ≤ 30 messages a second, Telegram's limit) would make the
-  `/start` and button bursts measure that limit, not the work per update. The pacer still runs on every
-  request, only its rate is out of reach. `--paced` keeps the budget; `--flood` always does;
-- bare aiogram: a script this file writes (BARE_BOT below): a Dispatcher, `start_polling`, and three
-  handlers answering with a fixed short text: `sendMessage` for any message; for a button press
-  `answerCallbackQuery` and then `editMessageText` of the pressed message, as the bot's menu buttons do;
-  `answerInlineQuery` with one fixed article for inline queries.
+By default (the crowd and what the bot controls per update):
+- a crowd: N `/start` from N new users queued at once (N = 2,000 and 10,000; after a warm-up of 10 and 1.5 s
+  of quiet): answered (each once), time to the last answer, 429s, peak RSS (VmHWM) and KiB per waiting reply
+  ((VmHWM - VmRSS before the burst) / N). Bare aiogram has no limiter: past the server's 30 a second it gets
+  429s and those people get no answer;
+- /start from new users at a sustained 25 a second (under the send budget) for `--seconds`: CPU per 1,000
+  updates (utime+stime of /proc/<pid>/stat, from the first update to 0.3 s after the last answer) and latency
+  p50/p99 (update queued → its answer arrives at the server), as ratios bot / bare.
 
-and measures, for each: cold start (process start to its first `getUpdates`), idle RSS (VmRSS 1 s after
-that first `getUpdates`, before any update), then after a warm-up (100 updates of each kind, other users)
-three bursts, each queued at once: N `/start` from N new users; N presses of the main menu's buttons
-(`MenuCb(action=…).pack()` for every `MenuAction`, on a bot message as Telegram sends it, from those users);
-N inline keystrokes (the names of the real participants typed letter by letter in three languages, from
-those users). Per burst: answered per second (N / time from queueing to the last answer), p50/p99 latency
-(update queued → its answer request — `sendMessage`, `answerCallbackQuery`, `answerInlineQuery` — arrives at
-the server), CPU per 1,000 updates (utime+stime of /proc/<pid>/stat, from queueing to 0.3 s after the last
-answer); at the end, peak RSS (VmHWM). Every figure is also given as the ratio bot / bare, per repeat, and
-the table shows the median over repeats (and the range) beside the goals.
+`--kinds` measures throughput with the send budget lifted (UNPACED_BOT below: bare aiogram has none, and the
+bot's would make the bursts measure Telegram's limit, not the work per update; the pacer still runs on every
+request, only its rate is out of reach; `--paced` keeps it): cold start, idle RSS, then after a warm-up (100
+updates of each kind, other users) three bursts, each queued at once: N `/start` from N new users; N presses
+of the main menu's buttons (`MenuCb(action=…).pack()` for every `MenuAction`, on a bot message as Telegram
+sends it, from those users); N inline keystrokes (the names of the real participants typed letter by letter
+in three languages, from those users). Per burst: answered per second, p50/p99 latency, CPU per 1,000
+updates; at the end, peak RSS. Every figure is also given as the ratio bot / bare, per repeat, and the table
+shows the median over repeats (and the range) beside the goals.
 """
 
 from __future__ import annotations
@@ -61,7 +64,8 @@ WARMUP = 100
 SETTLE = 0.3  # seconds after a burst's last answer before its CPU is read
 LANGUAGES = ("en", "ru", "zh-hans")
 NEW_USERS = 10_000_000  # ids of the burst's new users start here; warm-up users below
-FLOOD_USERS = 300
+CROWDS = (2_000, 10_000)  # /start at once, against the server's limit
+SUSTAINED_RATE = 25.0  # /start a second, under the send budget: what the bot costs per update
 PYCACHE = Path(tempfile.gettempdir()) / "roundtable-bench-pycache"
 ANSWER_KEYS = {  # the request that answers an update, and the field naming that update
     "sendmessage": "chat_id",
@@ -261,14 +265,16 @@ def make_server(limit: int) -> Any:
             data = await request.json()
             lane = self.lane(data["token"])
             now = time.monotonic()
-            lane.pending.clear()
-            lane.answered.clear()
-            lane.latencies = []
-            lane.duplicates = lane.too_many = lane.error_replies = 0
-            lane.error_texts = set(data["error_texts"])
-            lane.calls.clear()
-            lane.queued_at = now
-            lane.expected = len(data["updates"])
+            if not data.get("append"):  # a new burst; `append`: more of the same stream
+                lane.pending.clear()
+                lane.answered.clear()
+                lane.latencies = []
+                lane.duplicates = lane.too_many = lane.error_replies = 0
+                lane.error_texts = set(data["error_texts"])
+                lane.calls.clear()
+                lane.queued_at = now
+                lane.expected = 0
+            lane.expected += len(data["updates"])
             lane.done.clear()
             for item in data["updates"]:
                 update = item["update"]
@@ -428,8 +434,8 @@ class Control:
         self.session = session
         self.url = url
 
-    async def push(self, token: str, updates: list[dict[str, Any]]) -> None:
-        data = {"token": token, "updates": updates, "error_texts": error_texts()}
+    async def push(self, token: str, updates: list[dict[str, Any]], *, append: bool = False) -> None:
+        data = {"token": token, "updates": updates, "error_texts": error_texts(), "append": append}
         async with self.session.post(f"{self.url}/ctl/push", json=data) as response:
             response.raise_for_status()
 
@@ -557,34 +563,98 @@ class Runner:
         finally:
             await stop(process)
 
-    async def flood(self, count: int, limit: int) -> None:
-        process, token, _cold, log = await self.launch("bot", paced=True)
+    async def crowd(self, kind: str, count: int) -> dict[str, float]:
+        """`count` /start from different users at once against the server's limit, in a fresh process: how
+        many were answered, how long the last took, the 429s, and the memory the waiting took."""
+        process, token, _cold, _log = await self.launch(kind, paced=True)
         try:
             await asyncio.sleep(1.0)
             await self.burst(process, token, [start_update(uid) for uid in range(1, 11)])  # warm-up
             await asyncio.sleep(1.5)  # an empty rate window
-            updates = [start_update(NEW_USERS + i) for i in range(count)]
-            await self.control.push(token, updates)
+            before = memory_mib(process.pid, "VmRSS")
+            await self.control.push(token, [start_update(NEW_USERS + i) for i in range(count)])
             outcome = await self.control.outcome(token, grace=3.0)
+            peak = memory_mib(process.pid, "VmHWM")
         finally:
             await stop(process)
         answered = len(outcome["latencies"])
-        taken = outcome["last_answer"] - outcome["queued_at"] if answered else math.nan
-        ideal = count / limit
-        errors = [line for line in log.read_text(errors="replace").splitlines() if " ERROR " in line]
-        print(f"flood: {count} /start from different users at once, the server allows {limit}/s")
-        print(f"  all answered?     {'yes' if answered == count else 'NO'} ({answered} of {count})")
-        print(f"  time taken        {taken:.1f} s vs {count}/{limit} = {ideal:.1f} s ({taken / ideal:.2f}×)")
-        if answered < count:
-            print("                    (until the last answer; the bot then made no call for 15 s)")
-        print(f"  answered/s        {answered / taken:.1f} (limit {limit})")
-        print(f"  429s received     {outcome['too_many']}")
-        print(f"  duplicates        {outcome['duplicates']}")
-        print(f"  'went wrong' sent {outcome['error_replies']}")
-        lat = outcome["latencies"]
-        print(f"  latency p50/p99   {percentile(lat, 0.5):.2f} / {percentile(lat, 0.99):.2f} s")
-        print(f"  calls             {outcome['calls']}")
-        print(f"  errors logged     {len(errors)}{': ' + errors[0][:150] if errors else ''}")
+        return {
+            "answered": answered,
+            "seconds": outcome["last_answer"] - outcome["queued_at"] if answered else math.nan,
+            "too_many": outcome["too_many"],
+            "duplicates": outcome["duplicates"],
+            "peak_rss": peak,
+            "kib_per_waiting": (peak - before) * 1024 / count,
+        }
+
+    async def sustained(self, kind: str, rate: float, seconds: float) -> dict[str, float]:
+        """/start from new users at a steady `rate` a second for `seconds`: CPU per 1,000 and latency."""
+        process, token, _cold, _log = await self.launch(kind, paced=True)
+        try:
+            await asyncio.sleep(1.0)
+            await self.burst(process, token, [start_update(uid) for uid in range(1, 11)])  # warm-up
+            await asyncio.sleep(1.5)
+            # One update every 1/rate seconds, as evenly as the event loop allows (groups of several at once
+            # would measure the send budget's even spacing, not the bot).
+            per_step = 1
+            step = 1 / rate
+            steps = round(seconds * rate)
+            users = itertools.count(NEW_USERS)
+            before = cpu_seconds(process.pid)
+            started = time.monotonic()
+            for i in range(steps):
+                await self.control.push(
+                    token, [start_update(next(users)) for _ in range(per_step)], append=i > 0
+                )
+                await asyncio.sleep(max(started + (i + 1) * step - time.monotonic(), 0.0))
+            outcome = await self.control.outcome(token)
+            await asyncio.sleep(SETTLE)
+            cpu = cpu_seconds(process.pid) - before
+        finally:
+            await stop(process)
+        latencies = outcome["latencies"]
+        return {
+            "answered": len(latencies),
+            "expected": steps * per_step,
+            "cpu_per_1000": cpu * 1000 / (steps * per_step),
+            "p50": percentile(latencies, 0.5) * 1000,
+            "p99": percentile(latencies, 0.99) * 1000,
+            "too_many": outcome["too_many"],
+        }
+
+
+async def crowd_report(runner: Runner, sizes: list[int], limit: int, rate: float, seconds: float) -> None:
+    if sizes:
+        print(f"bursts of /start from different users at once, the server allows {limit}/s:")
+        print("| burst | kind | answered | time | 429s | duplicates | peak RSS | KiB per waiting reply |")
+        print("|---|---|---|---|---|---|---|---|")
+    peaks: dict[int, dict[str, float]] = {}
+    for count in sizes:
+        for kind in ("bot", "bare"):
+            c = await runner.crowd(kind, count)
+            peaks.setdefault(count, {})[kind] = c["peak_rss"]
+            print(
+                f"| {count:,} | {kind} | {c['answered']:,.0f} | {c['seconds']:.1f} s "
+                f"(ideal {count / limit:.1f} s) | {c['too_many']:.0f} | {c['duplicates']:.0f} "
+                f"| {c['peak_rss']:.0f} MiB | {c['kib_per_waiting']:.1f} |",
+                flush=True,
+            )
+    for count, pair in peaks.items():
+        print(f"peak RSS after {count:,}: bot / bare = {pair['bot'] / pair['bare']:.2f} (goal ≤ 1.25)")
+    print()
+    print(f"/start from new users at a sustained {rate:g}/s for {seconds:g} s:")
+    figures = {kind: await runner.sustained(kind, rate, seconds) for kind in ("bot", "bare")}
+    print("| figure | bot | bare aiogram | bot / bare |")
+    print("|---|---|---|---|")
+    for key, label, unit in (
+        ("cpu_per_1000", "CPU per 1,000 updates", "s"),
+        ("p50", "latency p50", "ms"),
+        ("p99", "latency p99", "ms"),
+    ):
+        bot, bare = figures["bot"][key], figures["bare"][key]
+        print(f"| {label} | {bot:.2f} {unit} | {bare:.2f} {unit} | **{bot / bare:.2f}** |")
+    for kind, f in figures.items():
+        print(f"  {kind}: {f['answered']:.0f} of {f['expected']:.0f} answered, {f['too_many']:.0f} × 429")
 
 
 async def stop(process: asyncio.subprocess.Process) -> None:
@@ -670,8 +740,9 @@ async def run(args: argparse.Namespace) -> None:
         async with aiohttp.ClientSession(timeout=timeout) as session:
             with tempfile.TemporaryDirectory(prefix="bench-updates-") as tmp:
                 runner = Runner(Control(session, api_url), api_url, Path(tmp), paced=args.paced)
-                if args.flood:
-                    await runner.flood(FLOOD_USERS, args.limit)
+                if not args.kinds:
+                    sizes = [] if args.sustained else [args.updates] if args.updates else list(CROWDS)
+                    await crowd_report(runner, sizes, args.limit, SUSTAINED_RATE, args.seconds)
                     return
                 limit = f", server limit {args.limit}/s" if args.limit else ""
                 print(
@@ -709,14 +780,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--repeat", type=int, default=3, help="interleaved bot/bare pairs (default 3)")
-    parser.add_argument("--updates", type=int, default=2000, help="updates in each burst (default 2000)")
-    parser.add_argument("--quick", action="store_true", help="same as --repeat 1 --updates 500")
+    parser.add_argument("--repeat", type=int, default=3, help="--kinds: bot/bare pairs (default 3)")
+    parser.add_argument(
+        "--updates", type=int, default=None, help="updates a burst (default 2,000 and 10,000; --kinds 2,000)"
+    )
+    parser.add_argument("--quick", action="store_true", help="--kinds with --repeat 1 --updates 500")
+    parser.add_argument(
+        "--seconds", type=float, default=20.0, help=f"the sustained {SUSTAINED_RATE:g}/s run (default 20 s)"
+    )
     parser.add_argument(
         "--limit", type=int, default=None, help="server flood limit: sendMessage+editMessageText a second"
     )
     parser.add_argument(
-        "--flood", action="store_true", help=f"{FLOOD_USERS} /start at once against the limit (default 30/s)"
+        "--sustained", action="store_true", help=f"only the sustained {SUSTAINED_RATE:g}/s run"
+    )
+    parser.add_argument(
+        "--kinds", action="store_true", help="bursts of /start, buttons and inline queries, budget lifted"
     )
     parser.add_argument(
         "--paced", action="store_true", help="the bot keeps its send budget (SEND_RATE) in the bursts"
@@ -727,8 +806,10 @@ def main() -> None:
         asyncio.run(serve(args.limit or 0))
         return
     if args.quick:
-        args.repeat, args.updates = 1, 500
-    if args.flood and args.limit is None:
+        args.kinds, args.repeat, args.updates = True, 1, 500
+    if args.kinds:
+        args.updates = args.updates or 2000
+    elif args.limit is None:
         args.limit = 30
     args.limit = args.limit or 0
     asyncio.run(run(args))

@@ -41,12 +41,11 @@ from aiogram.methods import Response
 from aiogram.types import FSInputFile, Message
 
 from bot.core.i18n import PoI18n, Translator
-from bot.core.pacing import background
+from bot.core.pacing import PER_CHAT_INTERVAL, Clock, Pacer, background
 from bot.core.retry import no_retry
 from bot.news.items import render_item, subscriber_locale
 from bot.news.outbox import DeliveryResult, DueDelivery
 from bot.news.outcomes import SENT, Action, Outcome, classify, retry_delay
-from bot.news.pacer import PER_CHAT_INTERVAL, Clock, Pacer
 from bot.news.progress import ProgressReporter
 from bot.news.repository import Media, NewsDraft, Newsroom
 from bot.news.revisions import Claim, Job, Reviser

@@ -15,8 +15,8 @@ from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
 from babel.dates import format_timedelta
 
 from bot.core.i18n import PoI18n, Translator
+from bot.core.pacing import Clock
 from bot.news.outbox import ItemProgress, OutboxRepository
-from bot.news.pacer import Clock
 
 log = logging.getLogger(__name__)
 

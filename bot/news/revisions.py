@@ -21,9 +21,9 @@ from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 
 from bot.core.html import hitalic
 from bot.core.i18n import PoI18n, Translator
+from bot.core.pacing import PER_CHAT_INTERVAL
 from bot.news.changes import DELETE_MARGIN, DELETE_WINDOW, ChangeProgress, DueChange
 from bot.news.outcomes import Action, Outcome, classify, retry_delay
-from bot.news.pacer import PER_CHAT_INTERVAL
 from bot.news.repository import NewsDraft, NewsItem, Newsroom
 
 log = logging.getLogger(__name__)

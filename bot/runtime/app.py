@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 
@@ -68,6 +69,21 @@ def create_bot(
     return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
+async def share_send_budget(bot: Bot, broadcaster: Broadcaster) -> None:
+    """At start-up (every mode): a free broadcast takes the slots replies leave in the bot's one send budget
+    instead of keeping a pace of its own; a paid one is outside that budget and paces itself."""
+    pacer = SendPacer.of(bot)
+    if pacer is not None and not broadcaster.paid:
+        pacer.share(broadcaster.pacer)
+
+
+def send_budget_on_startup(broadcaster: Broadcaster) -> Callable[[Bot], Awaitable[None]]:
+    async def share(bot: Bot) -> None:
+        await share_send_budget(bot, broadcaster)
+
+    return share
+
+
 def create_dispatcher(
     settings: Settings,
     store: Store,
@@ -102,6 +118,7 @@ def create_dispatcher(
     )
     # Every mode (polling, webhook, console) emits startup/shutdown, so every mode runs the broadcaster.
     if broadcast:
+        dp.startup.register(send_budget_on_startup(broadcaster))
         dp.startup.register(broadcaster.on_startup)
         dp.shutdown.register(broadcaster.on_shutdown)
     # Users are recorded (and their stored language read) before the locale is chosen.

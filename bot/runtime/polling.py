@@ -23,6 +23,10 @@ from bot.runtime.inflight import InFlight
 
 log = logging.getLogger(__name__)
 
+# Updates handled at once. The rest wait at Telegram (aiogram fetches no more until a handler ends): a crowd
+# costs memory for these only, and the send budget (~30 a second) is kept busy as long as this many handlers
+# take less than several seconds each.
+HANDLER_TASKS = 200
 # A restart (a deploy) waits this long for the updates being handled; a handler still running after it is
 # cut off, and its update is lost.
 DRAIN_TIMEOUT = 30.0
@@ -47,6 +51,7 @@ async def run_polling(settings: Settings, *, drain_timeout: float = DRAIN_TIMEOU
             allowed_updates=app.dp.resolve_used_update_types(),
             handle_signals=True,
             close_bot_session=False,
+            tasks_concurrency_limit=HANDLER_TASKS,
         )
         await finish_in_flight(bot, app.dp.in_flight, drain_timeout)
 

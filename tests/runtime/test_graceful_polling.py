@@ -133,3 +133,29 @@ async def test_a_stuck_handler_delays_a_stop_only_for_the_drain_timeout(
         gate.set()
         await api.stop()
     assert any("still running" in r.getMessage() for r in caplog.records)
+
+
+async def test_polling_handles_a_bounded_number_of_updates_at_once(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A crowd waits at Telegram, not as suspended handlers: aiogram's `tasks_concurrency_limit`."""
+    monkeypatch.setattr("bot.runtime.polling.HANDLER_TASKS", 5)
+    api = FakeBotAPI()
+    url = await api.start()
+    gate = api.hold("sendMessage")  # every handler is stuck on its answer until the gate opens
+    settings = settings.model_copy(update={"telegram_api_url": url})
+    try:
+        for uid in range(1, 13):
+            api.push_update(updates.message("/start", user_id=uid, language_code="en"))
+        polling = asyncio.create_task(run_polling(settings, drain_timeout=5))
+        await api.wait_for("sendmessage", 5, timeout=30)
+        with pytest.raises(TimeoutError):  # no sixth handler starts while five are running
+            await api.wait_for("sendmessage", 6, timeout=1.5)
+        gate.set()
+        answered = await api.wait_for("sendmessage", 12, timeout=30)
+        os.kill(os.getpid(), signal.SIGTERM)
+        await asyncio.wait_for(polling, 30)
+    finally:
+        gate.set()
+        await api.stop()
+    assert sorted(int(call["chat_id"]) for call in answered) == list(range(1, 13))
