@@ -106,7 +106,9 @@ class Settings(BaseSettings):
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
         if not isinstance(value, str) or not re.match(r"^https://[^\s/?#]+(/[^\s?#]*)?$", value.strip()):
-            raise ValueError("must be the public https URL of the Mini App, e.g. https://bot.example.org/app/")
+            raise ValueError(
+                "must be the public https URL of the Mini App, e.g. https://bot.example.org/app/"
+            )
         url = value.strip()
         return url if url.endswith("/") else url + "/"  # the API lives under it: <path>api/…
 

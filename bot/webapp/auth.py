@@ -20,9 +20,7 @@ MAX_AGE = dt.timedelta(hours=1)
 SCHEME = "tma "
 
 
-def viewer(
-    token: str, header: str | None, *, now: Callable[[], float] = time.time
-) -> WebAppInitData | None:
+def viewer(token: str, header: str | None, *, now: Callable[[], float] = time.time) -> WebAppInitData | None:
     """The init data of a request whose signature holds and which is at most an hour old, else None."""
     if not header or not header.startswith(SCHEME):
         return None

@@ -55,7 +55,9 @@ class _Reducer(HTMLParser):
             if not href.strip().lower().startswith(LINK_SCHEMES):
                 self.open.append("")
                 return
-            self.out.append(f'<a href="{html.escape(href.strip(), quote=True)}" rel="noopener" target="_blank">')
+            self.out.append(
+                f'<a href="{html.escape(href.strip(), quote=True)}" rel="noopener" target="_blank">'
+            )
         elif page_tag == "span":
             self.out.append('<span class="spoiler">')
         else:

@@ -91,7 +91,13 @@ async def test_an_unknown_language_gets_the_default(client: Client) -> None:
 
 
 @pytest.mark.parametrize(
-    ("query", "slug"), [("kin fea", "kin-phea"), ("Кин Пхеа", "kin-phea"), ("li baoqin", "li-baoqing"), ("栗宝卿", "li-baoqing")]
+    ("query", "slug"),
+    [
+        ("kin fea", "kin-phea"),
+        ("Кин Пхеа", "kin-phea"),
+        ("li baoqin", "li-baoqing"),
+        ("栗宝卿", "li-baoqing"),
+    ],
 )
 async def test_search_is_the_inline_modes(client: Client, catalog: Catalog, query: str, slug: str) -> None:
     body = await get(client, f"speakers?q={query}", auth("en"))
