@@ -111,7 +111,8 @@
       backButton.addEventListener("click", back);
       actions.append(backButton);
     }
-    view.replaceChildren(el("article", { className: "profile" }, [text, actions]));
+    const flag = el("div", { className: "flag", textContent: person.flag });
+    view.replaceChildren(el("article", { className: "profile" }, [flag, text, actions]));
   }
 
   // -- about, initiative --------------------------------------------------------------------------------
