@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from aiogram.utils.web_app import WebAppInitData
 from aiohttp import web
@@ -28,7 +28,7 @@ from bot.core.i18n import PoI18n, Translator, locale_from_language_code
 from bot.news.repository import Newsroom
 from bot.store import Store
 from bot.webapp import views
-from bot.webapp.auth import viewer
+from bot.webapp.auth import sign_init_data, viewer
 
 log = logging.getLogger(__name__)
 
@@ -200,3 +200,28 @@ async def serve(webapp: WebApp, host: str, port: int, stack: AsyncExitStack) -> 
         raise SettingsError(f"WEBAPP_PORT: cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     log.info("Mini App at %s on %s:%d", webapp.path, host, port)
     return runner
+
+
+LOCAL_HOST = "127.0.0.1"
+LOCAL_PATH = "/app/"
+
+
+async def serve_local(
+    settings: Settings,
+    store: Store,
+    catalog: Catalog,
+    newsroom: Newsroom,
+    i18n: PoI18n,
+    token: str,
+    user: dict[str, object],
+    stack: AsyncExitStack,
+) -> str:
+    """The console's Mini App: served on 127.0.0.1:`WEBAPP_PORT` (at the path of `WEBAPP_URL`, else /app/)
+    until `stack` closes; the URL returned opens it in a browser as `user`, signed with `token`, for an
+    hour (`#tgWebAppData=…`, where Telegram puts it). A port in use is a `SettingsError`."""
+    path = webapp_path(settings.webapp_url) if settings.webapp_url else LOCAL_PATH
+    local = settings.model_copy(update={"webapp_url": f"http://{LOCAL_HOST}{path}"})
+    webapp = WebApp(local, store, catalog, newsroom, i18n, token)
+    await serve(webapp, LOCAL_HOST, settings.webapp_port, stack)
+    fragment = urlencode({"tgWebAppData": sign_init_data(token, user), "tgWebAppVersion": "8.0"})
+    return f"http://{LOCAL_HOST}:{settings.webapp_port}{path}#{fragment}"
