@@ -21,6 +21,7 @@ from urllib.parse import urlencode, urlsplit
 from aiogram.utils.web_app import WebAppInitData
 from aiohttp import web
 
+from bot.catalog.content import Content
 from bot.catalog.library import Catalog
 from bot.catalog.screens import MAX_QUERY_CHARS
 from bot.core.config import Settings, SettingsError
@@ -81,6 +82,8 @@ class WebApp:
         self._token = token
         self.now = now
         self.files = {name: (STATIC / name).read_bytes() for name in STATIC_TYPES}
+        self._people_of: Content | None = None
+        self._rendered: dict[str, dict[str, dict[str, Any]]] = {}
 
     def setup(self, app: web.Application) -> None:
         """Add the page's routes to `app` (the webhook's server, or the Mini App's own)."""
@@ -150,7 +153,19 @@ class WebApp:
         content = self.catalog.content
         query = request.query.get("q", "").strip()[:MAX_QUERY_CHARS]
         found = self.catalog.search.search(query) if query else list(content.people)
-        return {"query": query, "people": views.people(t, content, found)}
+        rendered = self._people(t, content)
+        return {"query": query, "people": [rendered[who.slug] for who in found]}
+
+    def _people(self, t: Translator, content: Content) -> dict[str, dict[str, Any]]:
+        """Everyone, rendered once per content snapshot and language (a search only picks and orders)."""
+        if self._people_of is not content:
+            self._people_of = content
+            self._rendered.clear()
+        rendered = self._rendered.get(t.locale)
+        if rendered is None:
+            rendered = {who.slug: views.person(t, content, who) for who in content.people}
+            self._rendered[t.locale] = rendered
+        return rendered
 
     async def about(self, request: web.Request, data: WebAppInitData, t: Translator) -> dict[str, Any]:
         return {"html": views.about(t, self.catalog.content)}
