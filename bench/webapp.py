@@ -32,22 +32,26 @@ def p(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def burst(url: str, headers: dict[str, str], concurrency: int, rounds: int) -> list[float]:
-    """`rounds` bursts of `concurrency` requests at once; each request's latency in ms."""
-    latencies: list[float] = []
+async def bursts(
+    targets: dict[str, tuple[str, dict[str, str]]], concurrency: int, rounds: int
+) -> dict[str, list[float]]:
+    """`rounds` bursts of `concurrency` requests at once on each target, the targets taking turns within
+    each round (so a busy moment of the machine falls on all of them); each request's latency in ms."""
+    latencies: dict[str, list[float]] = {name: [] for name in targets}
     async with ClientSession(connector=TCPConnector(limit=0)) as http:
 
-        async def one() -> None:
+        async def one(name: str, url: str, headers: dict[str, str]) -> None:
             start = time.perf_counter()
             async with http.get(url, headers=headers) as response:
                 await response.read()
                 assert response.status == 200, response.status
-            latencies.append((time.perf_counter() - start) * 1000)
+            latencies[name].append((time.perf_counter() - start) * 1000)
 
-        await asyncio.gather(*(one() for _ in range(concurrency)))  # warm-up: connections, caches
-        latencies.clear()
-        for _ in range(rounds):
-            await asyncio.gather(*(one() for _ in range(concurrency)))
+        for round_ in range(rounds + 1):  # the first round warms connections and caches up
+            for name, (url, headers) in targets.items():
+                if round_ == 1:
+                    latencies[name].clear()
+                await asyncio.gather(*(one(name, url, headers) for _ in range(concurrency)))
     return latencies
 
 
@@ -94,23 +98,21 @@ def main() -> None:
 
             async def measure() -> None:
                 runner, port = await bare_server()
+                targets = {"bare aiohttp handler": (f"http://127.0.0.1:{port}/bare", {})}
+                for route in ("session", "speakers", "speakers?q=kin%20fea", "news"):
+                    targets[f"{PATH}api/{route}"] = (f"{site.url}api/{route}", auth("en"))
                 try:
-                    bare = await burst(f"http://127.0.0.1:{port}/bare", {}, args.concurrency, args.rounds)
+                    got = await bursts(targets, args.concurrency, args.rounds)
                 finally:
                     await runner.cleanup()
-                print(f"{args.concurrency} requests at once × {args.rounds}:")
-                base99 = p(bare, 0.99)
-                print(
-                    f"  bare aiohttp handler     p50 {p(bare, 0.5):6.1f} ms  p99 {base99:6.1f} ms  (baseline)"
-                )
-                for route in ("session", "speakers", "speakers?q=kin%20fea", "news"):
-                    url = f"{site.url}api/{route}"
-                    got = await burst(url, auth("en"), args.concurrency, args.rounds)
-                    p99 = p(got, 0.99)
-                    print(
-                        f"  {PATH + 'api/' + route:28} p50 {p(got, 0.5):6.1f} ms  p99 {p99:6.1f} ms  "
-                        f"×{p99 / base99:.1f} the baseline"
+                print(f"{args.concurrency} requests at once × {args.rounds} rounds:")
+                base50, base99 = p(got["bare aiohttp handler"], 0.5), p(got["bare aiohttp handler"], 0.99)
+                for name, values in got.items():
+                    p50, p99 = p(values, 0.5), p(values, 0.99)
+                    ratios = (
+                        f"p50 {p50:6.1f} ms (×{p50 / base50:.1f})  p99 {p99:6.1f} ms (×{p99 / base99:.1f})"
                     )
+                    print(f"  {name:28} {ratios}")
 
             site.call(measure())
         finally:

@@ -139,7 +139,8 @@ class WebApp:
     async def locale_of(self, data: WebAppInitData) -> str:
         """The viewer's stored choice, else their Telegram app's language, else `DEFAULT_LOCALE`."""
         assert data.user is not None  # noqa: S101 - checked by the caller
-        stored = await self.store.users.get_locale(data.user.id)
+        # The bot's own record of its users (cached, written behind): the viewer is one of them.
+        stored = await self.store.users.seen(data.user.id, data.user.language_code)
         if stored in self.i18n.available_locales:
             return str(stored)
         return locale_from_language_code(data.user.language_code) or self.default_locale
