@@ -13,11 +13,15 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from tests.chat_support import LANGUAGES
 from tests.webapp.browser_support import CHROMIUM, DARK, Site, open_page
 
+# One browser for the run: under xdist (`--dist loadgroup`, pyproject) these tests share one worker.
+pytestmark = pytest.mark.xdist_group("browser")
 _users = itertools.count(5001)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """One browser for the run (only this module uses one). Module-scoped, not session-scoped: Playwright's
+    sync API keeps an event loop running on this thread while it lives, which asyncio tests cannot share."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], headless=True)
         yield browser
