@@ -126,7 +126,9 @@ class WebApp:
         async def checked(request: web.Request) -> web.Response:
             data = viewer(self._token, request.headers.get("Authorization"), now=self.now)
             if data is None or data.user is None:
-                return _json({"error": "unauthorized"}, status=401)
+                # Nothing of the request is trusted; the browser's language only picks the sentence.
+                t = self.i18n.translator(self._browser_locale(request))
+                return _json({"error": "unauthorized", "message": views.strings(t)["failed"]}, status=401)
             t = self.i18n.translator(await self.locale_of(data))
             try:
                 body = await handler(request, data, t)
@@ -135,6 +137,10 @@ class WebApp:
             return _json({"locale": t.locale, **body})
 
         return checked
+
+    def _browser_locale(self, request: web.Request) -> str:
+        first = request.headers.get("Accept-Language", "").split(",", 1)[0].split(";", 1)[0]
+        return locale_from_language_code(first) or self.default_locale
 
     async def locale_of(self, data: WebAppInitData) -> str:
         """The viewer's stored choice, else their Telegram app's language, else `DEFAULT_LOCALE`."""

@@ -116,11 +116,17 @@ def open_page(
     dark: bool = False,
     width: int = 390,
     query: str = "",
+    age: float = 0,
+    ready: bool = True,
 ) -> Page:
     """A new page (its own context) opened as Telegram would open it for `user_id`, ready to read."""
-    context = browser.new_context(viewport={"width": width, "height": 780}, device_scale_factor=2)
+    context = browser.new_context(
+        viewport={"width": width, "height": 780},
+        device_scale_factor=2,
+        locale={"zh-hans": "zh-CN"}.get(language_code, language_code),  # the phone's language, as Telegram's
+    )
     script = FAKE_TELEGRAM % {
-        "init": json.dumps(init_data(language_code, user_id=user_id)),
+        "init": json.dumps(init_data(language_code, user_id=user_id, age=age)),
         "scheme": json.dumps("dark" if dark else "light"),
         "theme": json.dumps(DARK if dark else LIGHT),
     }
@@ -137,5 +143,6 @@ def open_page(
     context.route("**/*", route)
     page = context.new_page()
     page.goto(site.url + query)
-    page.wait_for_selector("body[data-ready=true]")
+    if ready:
+        page.wait_for_selector("body[data-ready=true]")
     return page

@@ -11,6 +11,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from bot.catalog.library import Catalog
+from bot.core.i18n import PoI18n
 from bot.news.repository import NewsDraft, Newsroom
 from bot.store import Store
 from tests import updates
@@ -131,9 +132,22 @@ async def test_missing_forged_or_stale_init_data_is_401(
     else:
         response = await client.get(f"{PATH}api/{route}", headers=headers)
     assert response.status == 401
-    assert await response.json() == {"error": "unauthorized"}
+    assert (await response.json())["error"] == "unauthorized"
     assert not await store.subscriptions.is_subscribed(USER_ID)
     assert not await store.subscriptions.is_subscribed(1002)
+
+
+@pytest.mark.parametrize(
+    ("accept", "locale"), [("ru-RU,ru;q=0.9", "ru"), ("zh-CN", "zh"), ("", "en"), ("de", "en")]
+)
+async def test_a_401_says_what_to_do_in_the_browsers_language(
+    client: Client, i18n: PoI18n, accept: str, locale: str
+) -> None:
+    headers = {"Accept-Language": accept, **auth(age=7200)}
+    response = await client.get(f"{PATH}api/session", headers=headers)
+    assert response.status == 401
+    expected = i18n.translator(locale)._("The page could not load. Close it and open it again from the chat.")
+    assert await response.json() == {"error": "unauthorized", "message": expected}
 
 
 async def test_init_data_an_hour_old_still_counts(client: Client) -> None:

@@ -102,6 +102,15 @@ def test_the_subscribe_switch_is_the_bots_subscription(browser: Browser, site: S
     page.context.close()
 
 
+def test_init_data_from_yesterday_gets_a_sentence_not_a_page(browser: Browser, site: Site) -> None:
+    page = open_page(browser, site, "ru", user_id=next(_users), age=86400, ready=False)
+    expect(page.locator("#view .hint")).to_have_text(
+        "Страница не загрузилась. Закройте её и откройте снова из чата."
+    )
+    assert page.locator(".person").count() == 0
+    page.context.close()
+
+
 def test_the_dark_theme_applies(browser: Browser, site: Site) -> None:
     page = open_page(browser, site, user_id=next(_users), dark=True)
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")

@@ -26,7 +26,11 @@
     const response = await fetch("api/" + path, Object.assign({
       headers: { "Authorization": "tma " + initData, "Content-Type": "application/json" },
     }, options || {}));
-    if (!response.ok) throw new Error(String(response.status));
+    if (!response.ok) {
+      const body = await response.json().catch(() => ({}));
+      if (body.message) words.failed = body.message; // 401: stale or missing init data, in the browser's language
+      throw new Error(String(response.status));
+    }
     return response.json();
   }
 
