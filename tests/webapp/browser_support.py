@@ -51,6 +51,7 @@ DARK = {
 FAKE_TELEGRAM = """
 window.Telegram = { WebApp: {
   initData: %(init)s, initDataUnsafe: {}, colorScheme: %(scheme)s, themeParams: %(theme)s,
+  platform: %(platform)s,
   ready() { window.__ready = true; }, expand() {}, onEvent() {},
   HapticFeedback: { selectionChanged() {} },
   switchInlineQuery(query, types) { window.__shared = { query, types }; },
@@ -118,6 +119,7 @@ def open_page(
     query: str = "",
     age: float = 0,
     ready: bool = True,
+    platform: str = "android",
 ) -> Page:
     """A new page (its own context) opened as Telegram would open it for `user_id`, ready to read."""
     context = browser.new_context(
@@ -129,6 +131,7 @@ def open_page(
         "init": json.dumps(init_data(language_code, user_id=user_id, age=age)),
         "scheme": json.dumps("dark" if dark else "light"),
         "theme": json.dumps(DARK if dark else LIGHT),
+        "platform": json.dumps(platform),  # "unknown": Telegram's script in a plain browser
     }
 
     def route(route: Route) -> None:

@@ -76,6 +76,15 @@ def test_a_persons_page_shares_and_goes_back(browser: Browser, site: Site) -> No
     page.context.close()
 
 
+def test_in_a_plain_browser_the_page_has_its_own_back_button(browser: Browser, site: Site) -> None:
+    page = open_page(browser, site, user_id=next(_users), platform="unknown")
+    page.click(".person[data-slug=kin-phea]")
+    page.click(".profile .action.secondary")
+    page.wait_for_selector(".gallery")
+    assert len(names(page)) == 10
+    page.context.close()
+
+
 def test_a_cards_button_opens_the_persons_page(browser: Browser, site: Site) -> None:
     page = open_page(browser, site, "ru", user_id=next(_users), query="?person=li-baoqing")
     page.wait_for_selector(".profile")

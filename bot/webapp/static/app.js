@@ -15,6 +15,8 @@
     return params.get("tgWebAppData") || "";
   }
 
+  function insideTelegram() { return Boolean(tg && tg.BackButton && tg.platform !== "unknown"); }
+
   function el(tag, props, children) {
     const node = document.createElement(tag);
     Object.assign(node, props || {});
@@ -110,7 +112,7 @@
       share.addEventListener("click", () => tg.switchInlineQuery(person.share, ["users", "groups", "channels"]));
       actions.append(share);
     }
-    if (!tg || !tg.BackButton) {
+    if (!insideTelegram()) { // a browser (the console's local URL): Telegram's Back button is not there
       const backButton = el("button", { className: "action secondary", type: "button", textContent: words.back });
       backButton.addEventListener("click", back);
       actions.append(backButton);
