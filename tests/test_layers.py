@@ -18,8 +18,9 @@ ALLOWED: dict[str, set[str]] = {
     "store": {"core"},
     "catalog": {"core", "store"},
     "news": {"core", "store", "catalog"},
-    "runtime": {"core", "store", "catalog", "news"},
-    "console": {"core", "store", "catalog", "news", "runtime"},
+    "webapp": {"core", "store", "catalog", "news"},
+    "runtime": {"core", "store", "catalog", "news", "webapp"},
+    "console": {"core", "store", "catalog", "news", "webapp", "runtime"},
 }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.catalog.content import Content, Person
@@ -204,3 +204,11 @@ def forget_keyboard(t: Translator) -> InlineKeyboardMarkup:
     builder.row(_button(t._("🗑 Delete my data"), ForgetCb()))
     builder.row(menu_button(t))
     return builder.as_markup()
+
+
+def with_webapp(t: Translator, markup: InlineKeyboardMarkup | None, url: str) -> InlineKeyboardMarkup:
+    """`markup` with "Open as a page" (the Mini App at `url`, a `web_app` button: private chats only) on
+    top."""
+    button = InlineKeyboardButton(text=t._("📱 Open as a page"), web_app=WebAppInfo(url=url))
+    rows = markup.inline_keyboard if markup is not None else []
+    return InlineKeyboardMarkup(inline_keyboard=[[button], *rows])

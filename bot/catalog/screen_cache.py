@@ -58,12 +58,20 @@ def _get(content: Content | None, key: Hashable, build: Callable[[], Screen | No
     return screen
 
 
-def greeting(t: Translator, content: Content, subscribed: bool, private: bool) -> Screen:
+def greeting(
+    t: Translator, content: Content, subscribed: bool, private: bool, webapp: str | None = None
+) -> Screen:
+    """`webapp`: the Mini App's URL (`WEBAPP_URL`), offered as a button in private chats."""
+    webapp = webapp if private else None
     return _get(
         content,
-        ("greeting", t.locale, subscribed, private),
-        lambda: _screens.greeting(t, content, subscribed, private),
+        ("greeting", t.locale, subscribed, private, webapp),
+        lambda: _with_webapp(t, _screens.greeting(t, content, subscribed, private), webapp),
     )
+
+
+def _with_webapp(t: Translator, screen: Screen, url: str | None, person: Person | None = None) -> Screen:
+    return screen if url is None else _screens.with_webapp(t, screen, url, person)
 
 
 def about(t: Translator, content: Content) -> Screen:
@@ -84,9 +92,14 @@ def first_speakers_page(t: Translator, content: Content) -> Screen:
     return _get(content, ("speakers", t.locale, 0), lambda: _screens.first_speakers_page(t, content))
 
 
-def person(t: Translator, content: Content, person: Person, back: str = "") -> Screen:
+def person(
+    t: Translator, content: Content, person: Person, back: str = "", webapp: str | None = None
+) -> Screen:
+    """`webapp`: the Mini App's URL, for a card in a private chat (the button opens the person's page)."""
     return _get(
-        content, ("person", t.locale, person.slug, back), lambda: _screens.person(t, content, person, back)
+        content,
+        ("person", t.locale, person.slug, back, webapp),
+        lambda: _with_webapp(t, _screens.person(t, content, person, back), webapp, person),
     )
 
 

@@ -7,6 +7,7 @@ language to check Telegram's limits.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from aiogram.types import InlineKeyboardMarkup
 
@@ -91,6 +92,13 @@ def person(t: Translator, content: Content, person: Person, back: str = "") -> S
     the person is on."""
     target = kb.back_target(page_of(content)[person.slug], back)
     return Screen(render.person_card(t, content, person), kb.person_keyboard(t, person, target))
+
+
+def with_webapp(t: Translator, screen: Screen, url: str, person: Person | None = None) -> Screen:
+    """`screen` with the Mini App's "Open as a page" button (at the person's page for a card)."""
+    if person is not None:
+        url = f"{url}?{urlencode({'person': person.slug})}"
+    return Screen(screen.text, kb.with_webapp(t, screen.markup, url))
 
 
 def found(t: Translator, content: Content, people: list[Person], more: bool, token: str) -> Screen:

@@ -53,10 +53,11 @@ from aiogram.types import (
 from bot.console import updates
 from bot.console.render import is_html, render_text
 from bot.console.session import LocalSession
-from bot.core.config import Settings
+from bot.core.config import Settings, SettingsError
 from bot.core.i18n import LOCALES, locale_from_language_code
 from bot.core.telegram_rules import visible_text
 from bot.runtime.app import App, create_bot, open_app
+from bot.webapp.server import serve_local
 
 DEFAULT_USER_ID = 1
 PROMPT = "> "
@@ -599,7 +600,21 @@ async def run_console(
             notes=notes,
         )
         stack.push_async_callback(console.bot.session.close)
+        console.notes += (await webapp_note(app, console, stack),)
         await console.run()
+
+
+async def webapp_note(app: App, console: Console, stack: AsyncExitStack) -> str:
+    """The Mini App, served locally: its URL signed for the console's user (README, "The Mini App")."""
+    user = console._user_json()
+    token = console.bot.token
+    try:
+        url = await serve_local(
+            app.settings, app.store, app.catalog, app.newsroom, app.i18n, token, user, stack
+        )
+    except SettingsError as exc:
+        return f"Mini App: not served ({exc})"
+    return f"Mini App: open {url} in a browser (signed for user {console.user_id}, for an hour)"
 
 
 def console_command(

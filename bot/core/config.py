@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     timezone: str = "UTC"
     log_level: str = "INFO"
+    # The Mini App (bot/webapp): on when WEBAPP_URL is set; in polling mode its own server listens on
+    # WEBAPP_HOST:WEBAPP_PORT, in webhook mode the webhook's server serves it; at the path of WEBAPP_URL.
+    webapp_url: str | None = None
+    webapp_host: str = "0.0.0.0"  # noqa: S104 - a container listens on all interfaces
+    webapp_port: int = 8080
 
     @field_validator("bot_token", mode="before")
     @classmethod
@@ -95,7 +100,19 @@ class Settings(BaseSettings):
             )
         return value.strip()
 
-    @field_validator("webhook_port", mode="before")
+    @field_validator("webapp_url", mode="before")
+    @classmethod
+    def _webapp_url(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if not isinstance(value, str) or not re.match(r"^https://[^\s/?#]+(/[^\s?#]*)?$", value.strip()):
+            raise ValueError(
+                "must be the public https URL of the Mini App, e.g. https://bot.example.org/app/"
+            )
+        url = value.strip()
+        return url if url.endswith("/") else url + "/"  # the API lives under it: <path>api/…
+
+    @field_validator("webhook_port", "webapp_port", mode="before")
     @classmethod
     def _webhook_port(cls, value: Any) -> Any:
         text = str(value).strip()

@@ -33,6 +33,8 @@ from bot.store import Store
 from bot.store.fsm import SQLiteStorage
 from bot.store.lock import StoreLock
 from bot.store.tracking import UserTracking
+from bot.webapp.menu import setup_menu
+from bot.webapp.server import WebApp
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +128,7 @@ def create_dispatcher(
     LocaleMiddleware(i18n=i18n).setup(dp)
     admin.setup_draft_guard(dp)  # an admin's draft ends before any router sees another command
     dp.include_routers(*get_routers())
+    setup_menu(dp, settings.webapp_url, i18n)  # the chat's menu button opens the Mini App
     dp.startup.register(profile_on_startup(i18n, catalog, settings.default_locale))
     dp.startup.register(admin.admin_menus_on_startup(settings, newsroom, i18n))
     return dp
@@ -148,6 +151,14 @@ async def open_app(settings: Settings, stack: AsyncExitStack, *, broadcast: bool
     await seed_archive(newsroom, archive)  # once per item: restarts add nothing
     dp = create_dispatcher(settings, store, catalog, newsroom, i18n, broadcast=broadcast)
     return App(settings=settings, store=store, catalog=catalog, newsroom=newsroom, i18n=i18n, dp=dp)
+
+
+def create_webapp(app: App, bot: Bot) -> WebApp | None:
+    """The Mini App over this bot's store, catalog and news, checking init data against its token; None
+    without `WEBAPP_URL`."""
+    if app.settings.webapp_url is None:
+        return None
+    return WebApp(app.settings, app.store, app.catalog, app.newsroom, app.i18n, bot.token)
 
 
 SETTLE_AFTER = 0.5  # seconds after the bot is ready: its first poll or request goes out before the collection

@@ -18,8 +18,9 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.methods import GetUpdates
 
 from bot.core.config import Settings
-from bot.runtime.app import create_bot, open_app, settle_heap_soon
+from bot.runtime.app import create_bot, create_webapp, open_app, settle_heap_soon
 from bot.runtime.inflight import InFlight
+from bot.webapp.server import serve as serve_webapp
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,8 @@ async def run_polling(settings: Settings, *, drain_timeout: float = DRAIN_TIMEOU
         me = await bot.get_me()
         # Polling and a webhook exclude each other; an old webhook would make getUpdates answer 409 forever.
         await bot.delete_webhook(drop_pending_updates=False)
+        if (webapp := create_webapp(app, bot)) is not None:  # the Mini App on WEBAPP_HOST:WEBAPP_PORT
+            await serve_webapp(webapp, settings.webapp_host, settings.webapp_port, stack)
 
         async def ready() -> None:
             settle_heap_soon(app.catalog)

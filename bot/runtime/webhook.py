@@ -27,7 +27,7 @@ from aiohttp import web
 
 from bot.core.config import Settings, SettingsError
 from bot.news.broadcaster import Broadcaster
-from bot.runtime.app import App, create_bot, open_app, settle_heap_soon
+from bot.runtime.app import App, create_bot, create_webapp, open_app, settle_heap_soon
 from bot.runtime.inflight import InFlight
 
 log = logging.getLogger(__name__)
@@ -129,6 +129,8 @@ class WebhookServer:
         )
         self.handler.register(self.web, path=webhook_path(self.url))
         self.web.router.add_get(HEALTH_PATH, self.health)
+        if (webapp := create_webapp(app, bot)) is not None:  # the Mini App, on this same server
+            webapp.setup(self.web)
         self.runner = web.AppRunner(self.web, handle_signals=False, access_log=None)
         self.site: web.TCPSite | None = None
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 
 from aiogram import Bot
+from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
-from aiogram.types import CallbackQuery, InaccessibleMessage, Message
+from aiogram.types import CallbackQuery, Chat, InaccessibleMessage, Message
 
 from bot.catalog.screens import Screen
+from bot.core.config import Settings
 from bot.core.i18n import Translator
 
 log = logging.getLogger(__name__)
@@ -22,6 +24,12 @@ def is_not_modified(exc: TelegramBadRequest) -> bool:
 def _is_gone(exc: TelegramBadRequest) -> bool:
     text = exc.message.lower()
     return "message to edit not found" in text or "message can't be edited" in text
+
+
+def webapp_url(settings: Settings, chat: Chat | None) -> str | None:
+    """The Mini App's URL for an "Open as a page" button in `chat`: `web_app` buttons work in private chats
+    only, and only when `WEBAPP_URL` is set."""
+    return settings.webapp_url if chat is not None and chat.type == ChatType.PRIVATE else None
 
 
 async def show(callback: CallbackQuery, bot: Bot, screen: Screen) -> None:

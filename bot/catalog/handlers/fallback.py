@@ -8,10 +8,11 @@ from aiogram.enums import ChatType
 from aiogram.types import Message
 
 from bot.catalog import screen_cache as screens
-from bot.catalog.handlers.common import stale
+from bot.catalog.handlers.common import stale, webapp_url
 from bot.catalog.handlers.speakers import search_screen
 from bot.catalog.library import Catalog
 from bot.catalog.recent import RecentSearches
+from bot.core.config import Settings
 from bot.core.i18n import Translator
 from bot.store import Store
 
@@ -22,10 +23,16 @@ async def unknown_command(message: Message, t: Translator) -> None:
 
 
 async def free_text(
-    message: Message, catalog: Catalog, recent: RecentSearches, store: Store, t: Translator
+    message: Message,
+    catalog: Catalog,
+    recent: RecentSearches,
+    store: Store,
+    settings: Settings,
+    t: Translator,
 ) -> None:
     user_id = message.from_user.id if message.from_user else None
-    screen = await search_screen(t, catalog, recent, store, user_id, message.text or "")
+    webapp = webapp_url(settings, message.chat)
+    screen = await search_screen(t, catalog, recent, store, user_id, message.text or "", webapp)
     await message.answer(screen.text, reply_markup=screen.markup)
 
 

@@ -8,12 +8,13 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
 from bot.catalog import screen_cache as screens
-from bot.catalog.handlers.common import show, stale
+from bot.catalog.handlers.common import show, stale, webapp_url
 from bot.catalog.keyboards import is_back
 from bot.catalog.library import Catalog
 from bot.catalog.recent import RecentSearches
 from bot.catalog.search import ABOUT_KEY, question_topic
 from bot.core.callbacks import MenuAction, MenuCb, SearchCb, SpeakerCb, SpeakersPageCb
+from bot.core.config import Settings
 from bot.core.i18n import Translator
 from bot.store import Store
 
@@ -39,18 +40,30 @@ async def speakers_page(
 
 
 async def speaker_card(
-    callback: CallbackQuery, callback_data: SpeakerCb, catalog: Catalog, bot: Bot, t: Translator
+    callback: CallbackQuery,
+    callback_data: SpeakerCb,
+    catalog: Catalog,
+    settings: Settings,
+    bot: Bot,
+    t: Translator,
 ) -> None:
     person = catalog.content.person(callback_data.slug)
     if person is None or not is_back(callback_data.back):
         await stale(callback, t)
         return
     await callback.answer()
-    await show(callback, bot, screens.person(t, catalog.content, person, back=callback_data.back))
+    webapp = webapp_url(settings, callback.message.chat if callback.message else None)
+    await show(callback, bot, screens.person(t, catalog.content, person, callback_data.back, webapp))
 
 
 async def search_screen(
-    t: Translator, catalog: Catalog, recent: RecentSearches, store: Store, user_id: int | None, query: str
+    t: Translator,
+    catalog: Catalog,
+    recent: RecentSearches,
+    store: Store,
+    user_id: int | None,
+    query: str,
+    webapp: str | None = None,
 ) -> screens.Screen:
     """One match: its card (a person, the roundtable or the initiative); several people: a list with buttons
     whose cards come Back to it; none: a pointer for a question, else a polite reply quoting the query."""
@@ -72,7 +85,7 @@ async def search_screen(
         return screens.initiative(t, content, subscribed)
     people = [m.person for m in matches if m.person is not None]
     if len(people) == 1:
-        return screens.person(t, content, people[0])
+        return screens.person(t, content, people[0], webapp=webapp)
     token = recent.remember(query)
     shown = people[: screens.SEARCH_LIMIT]
     return screens.found(t, content, shown, more=len(people) > screens.SEARCH_LIMIT, token=token)
@@ -84,10 +97,12 @@ async def speaker(
     catalog: Catalog,
     recent: RecentSearches,
     store: Store,
+    settings: Settings,
     t: Translator,
 ) -> None:
     user_id = message.from_user.id if message.from_user else None
-    screen = await search_screen(t, catalog, recent, store, user_id, command.args or "")
+    webapp = webapp_url(settings, message.chat)
+    screen = await search_screen(t, catalog, recent, store, user_id, command.args or "", webapp)
     await message.answer(screen.text, reply_markup=screen.markup)
 
 

@@ -9,10 +9,11 @@ from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, MaybeInaccessibleMessageUnion, Message
 
 from bot.catalog import screen_cache as screens
-from bot.catalog.handlers.common import is_not_modified, show
+from bot.catalog.handlers.common import is_not_modified, show, webapp_url
 from bot.catalog.keyboards import subscribe_button
 from bot.catalog.library import Catalog
 from bot.core.callbacks import MenuAction, MenuCb, SubscribeCb
+from bot.core.config import Settings
 from bot.core.i18n import Translator
 from bot.store import Store
 
@@ -24,7 +25,12 @@ async def is_subscribed(store: Store, user_id: int | None) -> bool:
 
 
 async def start(
-    message: Message, command: CommandObject, store: Store, catalog: Catalog, t: Translator
+    message: Message,
+    command: CommandObject,
+    store: Store,
+    catalog: Catalog,
+    settings: Settings,
+    t: Translator,
 ) -> None:
     """`/start`, `/start speaker-<slug>`, `/start initiative`, `/start about`, `/start speakers`; any other
     payload gets the greeting."""
@@ -32,10 +38,11 @@ async def start(
     payload = (command.args or "").strip()
     user_id = message.from_user.id if message.from_user else None
     screen: screens.Screen | None = None
+    webapp = webapp_url(settings, message.chat)
     if payload.startswith(SPEAKER_LINK_PREFIX):
         person = content.person(payload.removeprefix(SPEAKER_LINK_PREFIX))
         if person is not None:
-            screen = screens.person(t, content, person)
+            screen = screens.person(t, content, person, webapp=webapp)
     elif payload == "initiative":
         screen = screens.initiative(t, content, await is_subscribed(store, user_id))
     elif payload == "about":
@@ -44,16 +51,19 @@ async def start(
         screen = screens.first_speakers_page(t, content)
     if screen is None:
         subscribed = await is_subscribed(store, user_id)
-        screen = screens.greeting(t, content, subscribed, private=message.chat.type == "private")
+        screen = screens.greeting(t, content, subscribed, message.chat.type == "private", webapp)
     await message.answer(screen.text, reply_markup=screen.markup)
 
 
-async def menu(callback: CallbackQuery, store: Store, catalog: Catalog, bot: Bot, t: Translator) -> None:
+async def menu(
+    callback: CallbackQuery, store: Store, catalog: Catalog, settings: Settings, bot: Bot, t: Translator
+) -> None:
     message = callback.message
     private = message is None or message.chat.type == "private"
     subscribed = await is_subscribed(store, callback.from_user.id)
+    webapp = webapp_url(settings, message.chat if message else None)
     await callback.answer()
-    await show(callback, bot, screens.greeting(t, catalog.content, subscribed, private=private))
+    await show(callback, bot, screens.greeting(t, catalog.content, subscribed, private, webapp))
 
 
 def _with_subscription_state(
