@@ -19,6 +19,7 @@ from bot.catalog.profile import profile_on_startup
 from bot.catalog.recent import RecentSearches
 from bot.core.config import Settings
 from bot.core.i18n import LocaleMiddleware, PoI18n, create_i18n
+from bot.core.metrics import Metrics, UpdateMeter
 from bot.core.pacing import SendPacer
 from bot.core.retry import RetryMiddleware
 from bot.core.wire import WireSession
@@ -98,12 +99,14 @@ def create_dispatcher(
         newsroom=newsroom,
         broadcaster=broadcaster,
         recent=RecentSearches(),
+        metrics=Metrics(),  # read by /metrics (runtime/health.py)
         extra_commands=admin.extra_commands_for(settings),  # /language keeps an admin's commands
     )
     # Every mode (polling, webhook, console) emits startup/shutdown, so every mode runs the broadcaster.
     if broadcast:
         dp.startup.register(broadcaster.on_startup)
         dp.shutdown.register(broadcaster.on_shutdown)
+    dp.update.outer_middleware(UpdateMeter(dp["metrics"]))  # outermost: times all the rest
     # Users are recorded (and their stored language read) before the locale is chosen.
     dp.update.outer_middleware(UserTracking(store.users))
     LocaleMiddleware(i18n=i18n).setup(dp)

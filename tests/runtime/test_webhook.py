@@ -355,8 +355,9 @@ async def test_container_healthcheck_follows_healthz(served: Served, store: Stor
     assert await run_healthcheck(env) != 0
 
 
-async def test_container_healthcheck_passes_in_polling_mode() -> None:
-    assert await run_healthcheck({"WEBHOOK_PORT": str(free_port())}) == 0  # nothing listens; nothing asked
+async def test_container_healthcheck_in_polling_mode_asks_the_health_port() -> None:
+    # Nothing listens on HEALTH_PORT: a polling bot that serves no health is not healthy.
+    assert await run_healthcheck({"HEALTH_PORT": str(free_port()), "WEBHOOK_PORT": "1"}) != 0
 
 
 async def test_a_busy_port_is_a_one_line_error(
