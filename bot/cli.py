@@ -86,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
         "retry-failed", help="queue failed deliveries again (a running bot sends them within seconds)"
     )
     retry.add_argument("item", type=int, nargs="?", help="only this news item (default: every item)")
+    search = sub.add_parser("search", help="what readers searched for")
+    search_sub = search.add_subparsers(dest="action", required=True)
+    misses = search_sub.add_parser(
+        "misses", help="searches that found nobody (chat and inline), most frequent first"
+    )
+    misses.add_argument("--days", type=int, default=7, help="the last N days (default 7, at most 90)")
     backup = sub.add_parser(
         "backup", help="copy the store consistently (safe while the bot runs), then check the copy"
     )
@@ -112,6 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run_command(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "content":
         return content_command(settings, args.action)
+    if args.command == "search":
+        return search_misses_command(settings, args.days)
     if args.command == "backup":
         return backup_command(settings, args.path)
     if args.command == "news" and args.action == "log":
@@ -276,4 +284,34 @@ def backup_command(settings: Settings, path: Path) -> int:
         f"{settings.database_path} backed up to {made.path} ({made.size:,} bytes, schema version "
         f"{made.schema_version}, integrity check ok)"
     )
+    return 0
+
+
+def search_misses_command(settings: Settings, days: int) -> int:
+    """The misses the stored content still finds nobody for (an alias loaded since ends one)."""
+    from bot.catalog.misses import top_misses
+    from bot.catalog.repository import ContentRepository
+    from bot.catalog.search import SearchIndex
+    from bot.store import Store
+
+    async def misses() -> list[tuple[int, str]]:
+        settings.prepare_database_dir()
+        store = await Store.open(settings.database_path)
+        try:
+            content = await ContentRepository(store.db).load()
+            if content is None:
+                raise StoreError("no content loaded yet (python -m bot content load)")
+            from bot.store.misses import SearchMisses
+
+            found = await top_misses(SearchMisses(store.db), SearchIndex(content), min(max(days, 1), 90))
+            return [(miss.count, miss.query) for miss in found]
+        finally:
+            await store.close()
+
+    rows = asyncio.run(misses())
+    if not rows:
+        print(f"every search of the last {days} days found someone")
+        return 0
+    for count, query in rows:
+        print(f"{count}  {query}")
     return 0

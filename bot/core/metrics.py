@@ -95,9 +95,7 @@ class Metrics:
 class Gauge:
     """A value read when scraped: `samples` are (labels, value)."""
 
-    def __init__(
-        self, name: str, help_text: str, samples: Iterable[tuple[dict[str, str], float]]
-    ) -> None:
+    def __init__(self, name: str, help_text: str, samples: Iterable[tuple[dict[str, str], float]]) -> None:
         self.name = name
         self.help = help_text
         self.samples = list(samples)

@@ -27,6 +27,7 @@ from bot.news.archive import load_archive, seed_archive
 from bot.news.broadcaster import Broadcaster
 from bot.news.handlers import admin
 from bot.news.repository import Newsroom
+from bot.runtime.content_watch import ContentWatcher
 from bot.runtime.inflight import TrackingDispatcher
 from bot.runtime.routers import get_routers
 from bot.store import Store
@@ -103,6 +104,10 @@ def create_dispatcher(
         extra_commands=admin.extra_commands_for(settings),  # /language keeps an admin's commands
     )
     # Every mode (polling, webhook, console) emits startup/shutdown, so every mode runs the broadcaster.
+    watcher = ContentWatcher(catalog, settings.content_check_interval)  # `content load` reaches us
+    dp["content_watcher"] = watcher
+    dp.startup.register(watcher.on_startup)
+    dp.shutdown.register(watcher.on_shutdown)
     if broadcast:
         dp.startup.register(broadcaster.on_startup)
         dp.shutdown.register(broadcaster.on_shutdown)

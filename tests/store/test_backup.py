@@ -21,7 +21,9 @@ SUBSCRIBERS = 1500
 
 def sent_rows(path: Path) -> set[tuple[int, int]]:
     with sqlite3.connect(path) as conn:
-        return {(r[0], r[1]) for r in conn.execute("SELECT item_id, user_id FROM delivery WHERE state='sent'")}
+        return {
+            (r[0], r[1]) for r in conn.execute("SELECT item_id, user_id FROM delivery WHERE state='sent'")
+        }
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
@@ -70,8 +72,6 @@ async def test_backup_into_a_folder_gets_a_dated_file(
 
 
 def test_backup_without_a_store_is_one_line(cli: Cli, tmp_path: Path) -> None:
-    result = cli(
-        "backup", str(tmp_path / "x.sqlite3"), env={"DATABASE_PATH": str(tmp_path / "none.sqlite3")}
-    )
+    result = cli("backup", str(tmp_path / "x.sqlite3"), env={"DATABASE_PATH": str(tmp_path / "none.sqlite3")})
     assert result.returncode == 3
     assert result.stderr.strip().splitlines() == [f"error: backup: no store at {tmp_path / 'none.sqlite3'}"]
