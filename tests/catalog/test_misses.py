@@ -117,23 +117,25 @@ async def test_stats_and_cli_list_misses_and_an_alias_loaded_while_running_ends_
 
     # The running bot: its content watcher looks at the store's content version on its interval.
     ticks: asyncio.Queue[None] = asyncio.Queue()
+    asleep = asyncio.Event()
 
     async def next_tick(_: float) -> None:
+        asleep.set()
         await ticks.get()
 
     watcher = driver.dp["content_watcher"]
     watcher.sleep = next_tick
     await watcher.on_startup()
     try:
+        await asleep.wait()
         loaded = await asyncio.to_thread(
             cli, "content", "load", env={**env, "CONTENT_DIR": str(content_with_alias(tmp_path, settings))}
         )
         assert loaded.returncode == 0, loaded.stderr
-        before = watcher.checks
-        ticks.put_nowait(None)
-        while watcher.checks == before:
-            await asyncio.sleep(0)  # hand the turn to the watcher: no time passes
-        await asyncio.sleep(0)
+        asleep.clear()
+        ticks.put_nowait(None)  # the interval has passed
+        await asleep.wait()  # it looked, and waits for the next interval
+        assert watcher.checks == 1
     finally:
         await watcher.on_shutdown()
 

@@ -1,5 +1,6 @@
-"""`python -m bot backup PATH` during a broadcast: the copy opens, passes PRAGMA integrity_check and holds every
-delivery committed before it began; a folder gets a dated file; a missing store is one line and exit 3."""
+"""`python -m bot backup PATH` during a broadcast: the copy opens, passes PRAGMA integrity_check and holds
+every delivery committed before it began; a folder gets a dated file; a missing store is one line and exit 3.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import sqlite3
 from pathlib import Path
 
 from aiogram import Bot
+from aiogram.methods import SendMessage
 
+from bot.console.session import LocalSession
 from bot.core.config import Settings
 from bot.core.i18n import PoI18n
 from bot.news.repository import Newsroom
@@ -31,16 +34,27 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 
 async def test_backup_during_a_broadcast_holds_what_was_committed_before_it(
-    settings: Settings, store: Store, newsroom: Newsroom, i18n: PoI18n, bot: Bot, cli: Cli, tmp_path: Path
+    settings: Settings,
+    store: Store,
+    newsroom: Newsroom,
+    i18n: PoI18n,
+    bot: Bot,
+    session: LocalSession,
+    cli: Cli,
+    tmp_path: Path,
 ) -> None:
     for user_id in range(1, SUBSCRIBERS + 1):
         await add_subscriber(store, user_id)
     await newsroom.items.post(DRAFT, actor="test")
     clock = FakeClock()
+    under_way = asyncio.Event()
+    session.listeners.append(
+        lambda method, _: len(session.requests_of(SendMessage)) >= SUBSCRIBERS // 3 and under_way.set()
+    )
     broadcast = asyncio.create_task(make_broadcaster(newsroom, i18n, clock).drain(bot))
-    while len(sent_rows(settings.database_path)) < 100:  # well under way
-        await asyncio.sleep(0.01)
+    await under_way.wait()
     committed = sent_rows(settings.database_path)
+    assert committed, "nothing committed yet: nothing would be tested"
     target = tmp_path / "copy.sqlite3"
 
     result = await asyncio.to_thread(cli, "backup", str(target), env=settings_env(settings))
