@@ -103,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
-        with logging_to_stderr(settings.log_level):
+        with logging_to_stderr(settings.log_level, settings.log_format, secrets_of(settings)):
             return run_command(settings, args)
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -141,14 +141,22 @@ def run_command(settings: Settings, args: argparse.Namespace) -> int:
     return run_bot(settings)
 
 
+def secrets_of(settings: Settings) -> list[str]:
+    """What the log must never show (core/logs.py hides it)."""
+    secrets = [settings.bot_token, settings.webhook_secret]
+    return [s.get_secret_value() for s in secrets if s is not None]
+
+
 @contextmanager
-def logging_to_stderr(level: str) -> Iterator[None]:
-    """Log to stderr while one command runs, then leave logging as it was: `main()` runs in-process in the
-    tests, and nothing it configures may outlive it."""
+def logging_to_stderr(level: str, log_format: str = "text", secrets: Sequence[str] = ()) -> Iterator[None]:
+    """Log to stderr while one command runs (text lines, or one JSON object a line), then leave logging as
+    it was: `main()` runs in-process in the tests, and nothing it configures may outlive it."""
+    from bot.core.logs import formatter
+
     root = logging.getLogger()
     saved_level = root.level
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(formatter(log_format, secrets))
     root.addHandler(handler)
     root.setLevel(level)
     # aiogram logs a line per update ("Update id=… is handled"): about 5% of the CPU of a busy bot at INFO.

@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # -- operating it (README: Operating it) --
     health_host: str = "127.0.0.1"  # polling mode: where /healthz and /metrics listen (webhook: its server)
-    health_port: int = 8081
+    health_port: int | None = None  # unset: none in polling mode (the container image sets 8081)
     log_format: Literal["text", "json"] = "text"  # json: one object a line, for log shippers
     content_check_interval: float = Field(default=10.0, gt=0)  # seconds between looks at content_meta
 
@@ -100,7 +100,14 @@ class Settings(BaseSettings):
             )
         return value.strip()
 
-    @field_validator("webhook_port", "health_port", mode="before")
+    @field_validator("health_port", mode="before")
+    @classmethod
+    def _health_port(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return cls._webhook_port(value)
+
+    @field_validator("webhook_port", mode="before")
     @classmethod
     def _webhook_port(cls, value: Any) -> Any:
         text = str(value).strip()

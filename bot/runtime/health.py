@@ -201,9 +201,12 @@ def warn_about_setup(me: User) -> None:
 
 
 async def start_health(app: App, bot: Bot, me: User, stack: AsyncExitStack) -> Health:
-    """Polling mode: watch Telegram's answers and serve /healthz and /metrics until `stack` closes."""
+    """Polling mode: watch Telegram's answers and, when HEALTH_PORT is set, serve /healthz and /metrics
+    until `stack` closes."""
     warn_about_setup(me)
     health = Health(app, bot, webhook=False)
+    if app.settings.health_port is None:
+        return health
     server = HealthServer(health)
     await server.start(app.settings)
     stack.push_async_callback(server.stop)
@@ -234,7 +237,7 @@ class HealthServer:
 
     async def start(self, settings: Settings) -> None:
         await self.runner.setup()
-        self.site = web.TCPSite(self.runner, settings.health_host, settings.health_port)
+        self.site = web.TCPSite(self.runner, settings.health_host, settings.health_port or 0)
         try:
             await self.site.start()
         except OSError as exc:

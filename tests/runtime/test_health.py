@@ -4,8 +4,13 @@ and the Prometheus page after real updates."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -15,6 +20,7 @@ from aiogram.exceptions import TelegramServerError
 from aiogram.methods import GetMe, GetUpdates, SendMessage
 
 from bot.catalog.library import Catalog
+from bot.cli import logging_to_stderr
 from bot.console.session import LocalSession
 from bot.core.config import Settings
 from bot.core.i18n import PoI18n
@@ -23,8 +29,11 @@ from bot.runtime.app import App, create_dispatcher
 from bot.runtime.health import Health, HealthServer
 from bot.store import Store
 from tests import updates
+from tests.bot_api_server import BOT_USER, FakeBotAPI
+from tests.conftest import TOKEN
 from tests.news_support import FakeClock, add_subscriber
-from tests.runtime.test_webhook import run_healthcheck
+from tests.runtime.test_e2e_polling import bot_env, stop_bot
+from tests.runtime.test_webhook import free_port, run_healthcheck
 
 
 @dataclass
@@ -221,3 +230,62 @@ async def test_container_healthcheck_follows_the_polling_health_server(checked: 
     assert await run_healthcheck(env) == 0
     await checked.app.dp["broadcaster"].stop()
     assert await run_healthcheck(env) != 0
+
+
+# -- `python -m bot` as a real process: the health server, JSON logs, the inline-mode warning ---------------
+
+
+async def test_polling_process_serves_health_and_metrics_and_logs_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(BOT_USER, "supports_inline_queries", False)  # a fresh bot: inline mode off
+    api = FakeBotAPI()
+    url = await api.start()
+    port = free_port()
+    env = {**bot_env(url, tmp_path), "HEALTH_PORT": str(port), "LOG_FORMAT": "json"}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", env=env, cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        api.push_update(updates.message("/start", user_id=5, language_code="en"))
+        await api.wait_for("sendmessage", 1, timeout=60)
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                status, body = response.status, await response.json()
+            async with http.get(f"http://127.0.0.1:{port}/metrics") as response:
+                metrics = await response.text()
+    finally:
+        log = await stop_bot(process)
+        await api.stop()
+    assert status == 200, body
+    assert body["telegram"] == "ok"
+    assert 'roundtable_updates_total{type="message"} 1' in metrics.splitlines()
+    assert process.returncode == 0, log
+    entries = [json.loads(line) for line in log.splitlines() if line.strip()]  # every line is one object
+    assert {"time", "level", "logger", "message"} <= set(entries[0])
+    messages = [e["message"] for e in entries]
+    assert any("inline mode is off" in m and "/setinline" in m for m in messages)
+    assert any(m.startswith("health at http://127.0.0.1:") for m in messages)
+    assert TOKEN.split(":")[1] not in log
+
+
+def test_the_token_never_reaches_the_log_in_either_format(capsys: pytest.CaptureFixture[str]) -> None:
+    secret = TOKEN.split(":")[1]
+    for log_format in ("json", "text"):
+        with logging_to_stderr("INFO", log_format, [TOKEN]):
+            log = logging.getLogger("bot.test")
+            log.warning("calling %s/bot%s/getMe", "https://api.telegram.org", TOKEN)
+            try:
+                raise RuntimeError(f"connect failed: https://api.telegram.org/bot{TOKEN}/getUpdates")
+            except RuntimeError:
+                log.exception("polling failed")
+            log.info("a token of another bot: 987654321:%s", "B" * 35)  # token-shaped: hidden too
+        err = capsys.readouterr().err
+        assert secret not in err
+        assert "B" * 35 not in err
+        assert "<hidden>" in err
+        if log_format == "json":
+            entries = [json.loads(line) for line in err.splitlines()]
+            assert [e["level"] for e in entries] == ["WARNING", "ERROR", "INFO"]
+            assert "RuntimeError: connect failed" in entries[1]["exception"]
