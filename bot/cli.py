@@ -66,6 +66,16 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="'YYYY-MM-DD HH:MM'",
         help="schedule it for this moment in TIMEZONE instead of sending it now",
     )
+    news_post.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check the file and show each language as it will be sent; store and send nothing",
+    )
+    news_post.add_argument(
+        "--again",
+        action="store_true",
+        help="post it even though the same texts were posted less than a day ago",
+    )
     news_sub.add_parser("scheduled", help="list the scheduled news items")
     news_cancel = news_sub.add_parser("cancel", help="cancel a scheduled news item before it goes out")
     news_cancel.add_argument("item", type=int)
@@ -131,7 +141,7 @@ def run_command(settings: Settings, args: argparse.Namespace) -> int:
 
         return editor_command(settings, args.action, getattr(args, "item", None), getattr(args, "file", None))
     if args.command == "news":
-        return news_post_command(settings, args.file, args.at)
+        return news_post_command(settings, args.file, args.at, dry_run=args.dry_run, again=args.again)
     if args.command == "console":
         from bot.console.terminal import console_command
 
@@ -230,13 +240,18 @@ def content_command(settings: Settings, action: str) -> int:
     return 0
 
 
-def news_post_command(settings: Settings, path: Path, at: str | None = None) -> int:
+def news_post_command(
+    settings: Settings, path: Path, at: str | None = None, *, dry_run: bool = False, again: bool = False
+) -> int:
     from bot.news.items import NewsFileError
-    from bot.news.shell import parse_schedule, post_news_file
+    from bot.news.shell import parse_schedule, post_news_file, preview_news_file
 
     try:
         send_at = parse_schedule(at, settings) if at is not None else None
-        result = asyncio.run(post_news_file(settings, path, send_at))
+        if dry_run:
+            print("\n".join(asyncio.run(preview_news_file(settings, path, send_at))))
+            return 0
+        result = asyncio.run(post_news_file(settings, path, send_at, again=again))
     except NewsFileError as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
