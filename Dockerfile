@@ -45,6 +45,6 @@ RUN python -m bot content check
 # /healthz answers 200 only while the bot works (Telegram answered recently, the store reads, the broadcaster
 # runs): on the webhook server in webhook mode, on HEALTH_HOST:HEALTH_PORT in polling mode.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["python", "-c", "import os, urllib.request as u; e = os.environ.get; u.urlopen('http://127.0.0.1:%s/healthz' % (e('WEBHOOK_PORT', '8080') if e('WEBHOOK_URL') else e('HEALTH_PORT', '8081')), timeout=4)"]
+  CMD ["python", "-m", "bot.healthcheck"]
 STOPSIGNAL SIGTERM
 CMD ["python", "-m", "bot"]
