@@ -1,5 +1,5 @@
-"""/whoami: a person's own Telegram user id, which an organiser needs for ADMIN_IDS (README: Admins). Not in
-the command menu; private chats only."""
+"""/whoami: a person's own Telegram user id, which an organiser needs for ADMIN_IDS (README: Running against
+Telegram). Not in the command menu; private chats only."""
 
 from __future__ import annotations
 
