@@ -13,15 +13,17 @@ STATS_DAYS = 7
 STATS_SHOWN = 10
 
 
-def still_missing(index: SearchIndex, misses: list[Miss]) -> list[Miss]:
-    """The misses that the content in `index` still finds nobody for."""
-    return [miss for miss in misses if not index.matches(miss.query, 1, documents=True)]
-
-
 async def top_misses(
     misses: SearchMisses, index: SearchIndex, days: int, limit: int | None = None
 ) -> list[Miss]:
-    return still_missing(index, await misses.top(days, None))[:limit]
+    """The most frequent misses of the last `days` days that the content still finds nobody for."""
+    found: list[Miss] = []
+    for miss in await misses.top(days, None):
+        if limit is not None and len(found) >= limit:
+            break
+        if not index.matches(miss.query, 1, documents=True):
+            found.append(miss)
+    return found
 
 
 async def missed_searches_text(t: Translator, misses: SearchMisses, index: SearchIndex) -> str:
