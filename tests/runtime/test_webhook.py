@@ -153,6 +153,21 @@ async def test_healthz_reports_store_and_content(served: Served, store: Store, c
     assert body["store"] == "unreachable"
 
 
+async def test_metrics_and_liveness_on_the_webhook_server(served: Served) -> None:
+    liveness = served.server.health.liveness
+    before = liveness.last_ok
+    assert (await served.post(updates.message("/start", user_id=81))).status == 200
+    assert liveness.last_ok is not None
+    assert before is not None
+    assert liveness.last_ok > before  # Telegram's request counts as Telegram reaching us
+    async with served.http.get(f"{served.base}/metrics") as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+        lines = (await response.text()).splitlines()
+    assert 'roundtable_updates_total{type="message"} 1' in lines
+    assert "roundtable_replies_total 1" in lines
+
+
 async def test_stop_finishes_the_update_in_flight_before_shutdown(
     settings: Settings,
     store: Store,
