@@ -104,13 +104,13 @@ def create_dispatcher(
         extra_commands=admin.extra_commands_for(settings),  # /language keeps an admin's commands
     )
     # Every mode (polling, webhook, console) emits startup/shutdown, so every mode runs the broadcaster.
+    if broadcast:
+        dp.startup.register(broadcaster.on_startup)
+        dp.shutdown.register(broadcaster.on_shutdown)
     watcher = ContentWatcher(catalog, settings.content_check_interval)  # `content load` reaches us
     dp["content_watcher"] = watcher
     dp.startup.register(watcher.on_startup)
     dp.shutdown.register(watcher.on_shutdown)
-    if broadcast:
-        dp.startup.register(broadcaster.on_startup)
-        dp.shutdown.register(broadcaster.on_shutdown)
     dp.update.outer_middleware(UpdateMeter(dp["metrics"]))  # outermost: times all the rest
     # Users are recorded (and their stored language read) before the locale is chosen.
     dp.update.outer_middleware(UserTracking(store.users))
