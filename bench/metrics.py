@@ -6,8 +6,10 @@
    LocalSession (no network; the send pacer's rate out of reach, so the figures are the work per update):
    one as built (the `UpdateMeter` outer middleware and the `TelegramObserver` session middleware), one
    with both taken out. Each repeat feeds both, in alternating order, the same mix of updates from new users
-   (/start, a search in a private chat, an inline keystroke); CPU seconds per update (process time) are
-   compared: the ratio metered / bare, median over the repeats. Goal: < 1.03 (3 % CPU).
+   (/start, a search in a private chat, an inline keystroke), in alternating chunks of 60; CPU seconds per
+   update (process time) are compared: the ratio metered / bare per repeat, and the median of the ratios of
+   adjacent chunk pairs (robust to a neighbour's burst on a shared machine). Goal: < 1.03 (3 % CPU).
+   Beside it, the two middlewares alone (an empty handler, a `getMe`), which the noise cannot hide.
 2. The counting alone, nanoseconds per update: our counters (`Metrics.update_handled` and the observer's
    count of one sent message) against prometheus_client's (a labelled Counter, a Histogram observe, a plain
    Counter), when that package is installed (it is not a dependency of the bot).
@@ -102,16 +104,21 @@ async def whole_updates(count: int, repeats: int) -> None:
         for name, (dp, bot, _) in bots.items():  # warm-up: caches, first allocations
             await cpu_per_update(dp, bot, workload(1_000_000, 300))
             print(f"warmed up {name}")
-        ratios, figures = [], {"metered": [], "bare": []}
+        ratios, pairs, figures = [], [], {"metered": [], "bare": []}
         user = 10_000_000
         for repeat in range(repeats):
-            # Small alternating chunks: a neighbour's load on the shared CPU falls on both alike.
+            # Small alternating chunks: a neighbour's load on the shared CPU falls on both alike; each pair
+            # of adjacent chunks gives a ratio, and their median shrugs off a burst that hit one of them.
             spent = {"metered": 0.0, "bare": 0.0}
             for chunk in range(count // CHUNK):
+                pair: dict[str, float] = {}
                 for name in ("metered", "bare") if chunk % 2 == 0 else ("bare", "metered"):
                     dp, bot, _ = bots[name]
-                    spent[name] += await cpu_per_update(dp, bot, workload(user, CHUNK)) * CHUNK
+                    pair[name] = await cpu_per_update(dp, bot, workload(user, CHUNK))
+                    spent[name] += pair[name] * CHUNK
                     user += CHUNK
+                if pair["bare"] > 0:
+                    pairs.append(pair["metered"] / pair["bare"])
             seen = {name: spent[name] / (count // CHUNK * CHUNK) for name in spent}
             for name, value in seen.items():
                 figures[name].append(value)
@@ -125,7 +132,8 @@ async def whole_updates(count: int, repeats: int) -> None:
     print(
         f"\nwhole update, CPU: metered {statistics.median(figures['metered']) * 1e6:.0f} µs, "
         f"bare {statistics.median(figures['bare']) * 1e6:.0f} µs; ratio median "
-        f"{statistics.median(ratios):.3f} (range {min(ratios):.3f}-{max(ratios):.3f}); goal < 1.03"
+        f"{statistics.median(ratios):.3f} (range {min(ratios):.3f}-{max(ratios):.3f}); median of "
+        f"{len(pairs)} chunk pairs {statistics.median(pairs):.3f}; goal < 1.03"
     )
 
 
