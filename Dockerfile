@@ -25,7 +25,9 @@ ENV PATH=/venv/bin:$PATH \
     DATABASE_PATH=/data/bot.sqlite3 \
     CONTENT_DIR=/app/content \
     LOCALES_DIR=/app/locales \
-    WEBHOOK_PORT=8080
+    WEBHOOK_PORT=8080 \
+    HEALTH_HOST=0.0.0.0 \
+    HEALTH_PORT=8081
 RUN useradd --system --no-log-init --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin bot \
  && mkdir -p /data \
  && chown 10001:10001 /data
@@ -35,14 +37,14 @@ COPY content ./content
 COPY locales ./locales
 USER 10001:10001
 VOLUME ["/data"]
-# Webhook mode only: polling listens on nothing.
-EXPOSE 8080
+# 8080: webhook mode (updates, /healthz, /metrics); 8081: polling mode (/healthz, /metrics).
+EXPOSE 8080 8081
 # Catalogs are read from the .po files at start (compiled in memory): nothing to compile. Broken content
 # fails the build here instead of the bot at start.
 RUN python -m bot content check
-# In webhook mode /healthz must answer 200 (store reachable); in polling mode there is nothing to ask, so
-# the check passes.
+# /healthz answers 200 only while the bot works (Telegram answered recently, the store reads, the broadcaster
+# runs): on the webhook server in webhook mode, on HEALTH_HOST:HEALTH_PORT in polling mode.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["python", "-c", "import os, sys, urllib.request as u; os.environ.get('WEBHOOK_URL') or sys.exit(0); u.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('WEBHOOK_PORT', '8080'), timeout=4)"]
+  CMD ["python", "-m", "bot.healthcheck"]
 STOPSIGNAL SIGTERM
 CMD ["python", "-m", "bot"]

@@ -20,6 +20,7 @@ AIOGRAM_EVENTS = "aiogram.event"  # aiogram's per-update log
 
 EXIT_CONTENT = 1
 EXIT_CONFIG = 2
+EXIT_BACKUP = 3
 
 HOW_TO_START = (
     "BOT_TOKEN: not set. Get a token from @BotFather in Telegram (/newbot) and put BOT_TOKEN=… in the "
@@ -65,6 +66,16 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="'YYYY-MM-DD HH:MM'",
         help="schedule it for this moment in TIMEZONE instead of sending it now",
     )
+    news_post.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check the file and show each language as it will be sent; store and send nothing",
+    )
+    news_post.add_argument(
+        "--again",
+        action="store_true",
+        help="post it even though the same texts were posted less than a day ago",
+    )
     news_sub.add_parser("scheduled", help="list the scheduled news items")
     news_cancel = news_sub.add_parser("cancel", help="cancel a scheduled news item before it goes out")
     news_cancel.add_argument("item", type=int)
@@ -85,6 +96,16 @@ def build_parser() -> argparse.ArgumentParser:
         "retry-failed", help="queue failed deliveries again (a running bot sends them within seconds)"
     )
     retry.add_argument("item", type=int, nargs="?", help="only this news item (default: every item)")
+    search = sub.add_parser("search", help="what readers searched for")
+    search_sub = search.add_subparsers(dest="action", required=True)
+    misses = search_sub.add_parser(
+        "misses", help="searches that found nobody (chat and inline), most frequent first"
+    )
+    misses.add_argument("--days", type=int, default=7, help="the last N days (default 7, at most 90)")
+    backup = sub.add_parser(
+        "backup", help="copy the store consistently (safe while the bot runs), then check the copy"
+    )
+    backup.add_argument("path", type=Path, help="the copy's file name, or a folder for a dated file")
     return parser
 
 
@@ -92,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
-        with logging_to_stderr(settings.log_level):
+        with logging_to_stderr(settings.log_level, settings.log_format, secrets_of(settings)):
             return run_command(settings, args)
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -107,6 +128,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run_command(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "content":
         return content_command(settings, args.action)
+    if args.command == "search":
+        return search_misses_command(settings, args.days)
+    if args.command == "backup":
+        return backup_command(settings, args.path)
     if args.command == "news" and args.action == "log":
         return news_log_command(settings, args.limit)
     if args.command == "news" and args.action == "retry-failed":
@@ -116,7 +141,7 @@ def run_command(settings: Settings, args: argparse.Namespace) -> int:
 
         return editor_command(settings, args.action, getattr(args, "item", None), getattr(args, "file", None))
     if args.command == "news":
-        return news_post_command(settings, args.file, args.at)
+        return news_post_command(settings, args.file, args.at, dry_run=args.dry_run, again=args.again)
     if args.command == "console":
         from bot.console.terminal import console_command
 
@@ -126,14 +151,22 @@ def run_command(settings: Settings, args: argparse.Namespace) -> int:
     return run_bot(settings)
 
 
+def secrets_of(settings: Settings) -> list[str]:
+    """What the log must never show (core/logs.py hides it)."""
+    secrets = [settings.bot_token, settings.webhook_secret]
+    return [s.get_secret_value() for s in secrets if s is not None]
+
+
 @contextmanager
-def logging_to_stderr(level: str) -> Iterator[None]:
-    """Log to stderr while one command runs, then leave logging as it was: `main()` runs in-process in the
-    tests, and nothing it configures may outlive it."""
+def logging_to_stderr(level: str, log_format: str = "text", secrets: Sequence[str] = ()) -> Iterator[None]:
+    """Log to stderr while one command runs (text lines, or one JSON object a line), then leave logging as
+    it was: `main()` runs in-process in the tests, and nothing it configures may outlive it."""
+    from bot.core.logs import formatter
+
     root = logging.getLogger()
     saved_level = root.level
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(formatter(log_format, secrets))
     root.addHandler(handler)
     root.setLevel(level)
     # aiogram logs a line per update ("Update id=… is handled"): about 5% of the CPU of a busy bot at INFO.
@@ -207,13 +240,18 @@ def content_command(settings: Settings, action: str) -> int:
     return 0
 
 
-def news_post_command(settings: Settings, path: Path, at: str | None = None) -> int:
+def news_post_command(
+    settings: Settings, path: Path, at: str | None = None, *, dry_run: bool = False, again: bool = False
+) -> int:
     from bot.news.items import NewsFileError
-    from bot.news.shell import parse_schedule, post_news_file
+    from bot.news.shell import parse_schedule, post_news_file, preview_news_file
 
     try:
         send_at = parse_schedule(at, settings) if at is not None else None
-        result = asyncio.run(post_news_file(settings, path, send_at))
+        if dry_run:
+            print("\n".join(asyncio.run(preview_news_file(settings, path, send_at))))
+            return 0
+        result = asyncio.run(post_news_file(settings, path, send_at, again=again))
     except NewsFileError as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
@@ -254,4 +292,49 @@ def news_retry_failed_command(settings: Settings, item: int | None) -> int:
     for item_id, count in requeued.items():
         print(f"news #{item_id}: {count} failed {'delivery' if count == 1 else 'deliveries'} queued again")
     print("a running bot sends them within seconds")
+    return 0
+
+
+def backup_command(settings: Settings, path: Path) -> int:
+    from bot.store.backup import BackupError, backup
+
+    try:
+        made = backup(settings.database_path, path)
+    except BackupError as exc:
+        print(f"error: backup: {exc}", file=sys.stderr)
+        return EXIT_BACKUP
+    print(
+        f"{settings.database_path} backed up to {made.path} ({made.size:,} bytes, schema version "
+        f"{made.schema_version}, integrity check ok)"
+    )
+    return 0
+
+
+def search_misses_command(settings: Settings, days: int) -> int:
+    """The misses the stored content still finds nobody for (an alias loaded since ends one)."""
+    from bot.catalog.misses import top_misses
+    from bot.catalog.repository import ContentRepository
+    from bot.catalog.search import SearchIndex
+    from bot.store import Store
+
+    async def misses() -> list[tuple[int, str]]:
+        settings.prepare_database_dir()
+        store = await Store.open(settings.database_path)
+        try:
+            content = await ContentRepository(store.db).load()
+            if content is None:
+                raise StoreError("no content loaded yet (python -m bot content load)")
+            from bot.store.misses import SearchMisses
+
+            found = await top_misses(SearchMisses(store.db), SearchIndex(content), min(max(days, 1), 90))
+            return [(miss.count, miss.query) for miss in found]
+        finally:
+            await store.close()
+
+    rows = asyncio.run(misses())
+    if not rows:
+        print(f"every search of the last {days} days found someone")
+        return 0
+    for count, query in rows:
+        print(f"{count}  {query}")
     return 0

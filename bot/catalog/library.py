@@ -12,6 +12,7 @@ from bot.catalog.repository import ContentRepository
 from bot.catalog.search import SearchIndex
 from bot.core.config import Settings
 from bot.store import Database, Store, StoreError
+from bot.store.misses import SearchMisses
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,7 @@ class Catalog:
 
     def __init__(self, db: Database) -> None:
         self.content_repo = ContentRepository(db)
+        self.misses = SearchMisses(db)  # searches that found nobody, for editors (catalog/misses.py)
         self._content: Content | None = None
         self._listeners: list[ContentListener] = []
         self._search: SearchIndex | None = None
@@ -65,6 +67,19 @@ class Catalog:
         """Replace the content tables (user data untouched) and serve the new snapshot."""
         await self.content_repo.replace(content)
         self._set_content(content)
+
+    async def refresh(self) -> bool:
+        """Serve the stored content if `content load` (another process) replaced it since: one indexed read
+        when nothing changed. True when a new snapshot is now served."""
+        version = await self.content_repo.version()
+        if version is None or (self._content is not None and version == self._content.version):
+            return False
+        stored = await self.content_repo.load()
+        if stored is None:  # pragma: no cover - a version row comes with its documents
+            return False
+        self._set_content(stored)
+        log.info("content %s loaded from the store (python -m bot content load)", stored.version)
+        return True
 
     async def ensure_content(self, directory: Path) -> Content:
         """Serve stored content, reloading from files when the store is empty or the files changed.

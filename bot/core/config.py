@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import zoneinfo
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     webapp_url: str | None = None
     webapp_host: str = "0.0.0.0"  # noqa: S104 - a container listens on all interfaces
     webapp_port: int = 8080
+    # -- operating it (README: Operating it) --
+    health_host: str = "127.0.0.1"  # polling mode: where /healthz and /metrics listen (webhook: its server)
+    health_port: int | None = None  # unset: none in polling mode (the container image sets 8081)
+    log_format: Literal["text", "json"] = "text"  # json: one object a line, for log shippers
+    content_check_interval: float = Field(default=10.0, gt=0)  # seconds between looks at content_meta
 
     @field_validator("bot_token", mode="before")
     @classmethod
@@ -112,6 +117,13 @@ class Settings(BaseSettings):
         url = value.strip()
         return url if url.endswith("/") else url + "/"  # the API lives under it: <path>api/…
 
+    @field_validator("health_port", mode="before")
+    @classmethod
+    def _health_port(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return cls._webhook_port(value)
+
     @field_validator("webhook_port", "webapp_port", mode="before")
     @classmethod
     def _webhook_port(cls, value: Any) -> Any:
@@ -156,6 +168,14 @@ class Settings(BaseSettings):
         if not isinstance(value, str) or not SECRET_RE.match(value):
             raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
         return value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _log_format(cls, value: Any) -> Any:
+        text = str(value).strip().lower()
+        if text not in {"text", "json"}:
+            raise ValueError("must be text or json")
+        return text
 
     @field_validator("log_level")
     @classmethod

@@ -19,9 +19,10 @@ from bot.news.items import (
     load_edit_file,
     load_news_file,
     parse_moment,
+    render_item,
     schedule_problem,
 )
-from bot.news.repository import AuditEntry, NewsDraft, NewsItem, Newsroom, PostResult
+from bot.news.repository import NEWS_LOCALES, AuditEntry, NewsDraft, NewsItem, Newsroom, PostResult
 from bot.store import Store
 
 
@@ -33,19 +34,75 @@ def shell_actor() -> str:
         return "shell"
 
 
-async def post_news_file(settings: Settings, path: Path, send_at: dt.datetime | None = None) -> PostResult:
-    """Check the file completely (`NewsFileError` lists every problem), then store the item and its
-    deliveries in one transaction (or, with `send_at`, schedule it); a running bot's broadcaster finds them
-    at its next poll."""
+# The same texts posted again within this long is taken for an accident (a command run twice) unless --again.
+DUPLICATE_WINDOW = dt.timedelta(days=1)
+
+
+async def post_news_file(
+    settings: Settings, path: Path, send_at: dt.datetime | None = None, *, again: bool = False
+) -> PostResult:
+    """Check the file completely (`NewsFileError` lists every problem), refuse texts posted in the last day
+    (unless `again`), then store the item and its deliveries in one transaction (or, with `send_at`,
+    schedule it); a running bot's broadcaster finds them at its next poll."""
     i18n = create_i18n(settings.locales_dir, settings.default_locale, settings.tz)
-    draft = load_news_file(path, i18n, dt.datetime.now(dt.UTC))
+    now = dt.datetime.now(dt.UTC)
+    draft = load_news_file(path, i18n, now)
     actor = shell_actor()
     settings.prepare_database_dir()
     store = await Store.open(settings.database_path)
     try:
+        if not again:
+            duplicate = await recent_duplicate(store, draft, now)
+            if duplicate is not None:
+                raise NewsFileError([duplicate_refusal(duplicate)])
         return await Newsroom(store.db).items.post(draft, actor=actor, send_at=send_at)
     finally:
         await store.close()
+
+
+def duplicate_refusal(item_id: int) -> str:
+    return (
+        f"news #{item_id} with the same texts was posted less than a day ago; nothing was sent. "
+        "To post it again: python -m bot news post FILE --again"
+    )
+
+
+async def recent_duplicate(store: Store, draft: NewsDraft, now: dt.datetime) -> int | None:
+    """The newest item posted (or scheduled) within DUPLICATE_WINDOW whose texts equal the draft's."""
+    since = (now - DUPLICATE_WINDOW).strftime("%Y-%m-%dT%H:%M:%SZ")
+    async with store.db.read(
+        "SELECT id FROM news_item WHERE text_ru = ? AND text_en = ? AND text_zh = ? AND created_at >= ? "
+        "ORDER BY id DESC LIMIT 1",
+        (*(draft.texts[loc] for loc in NEWS_LOCALES), since),
+    ) as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else None
+
+
+async def preview_news_file(settings: Settings, path: Path, send_at: dt.datetime | None = None) -> list[str]:
+    """`news post FILE --dry-run`: the file checked, each language as subscribers will get it (Telegram
+    HTML), who would get it, and whether it repeats a recent item. Nothing is stored or sent."""
+    i18n = create_i18n(settings.locales_dir, settings.default_locale, settings.tz)
+    now = dt.datetime.now(dt.UTC)
+    draft = load_news_file(path, i18n, now)
+    lines: list[str] = []
+    for locale in NEWS_LOCALES:
+        text = render_item(i18n.translator(locale), draft, now)
+        lines += [f"── {locale} ({len(text)} characters) ──", text, ""]
+    if draft.media is not None:
+        lines.append(f"with a {draft.media.kind}: {draft.media.path or draft.media.file_id}")
+    settings.prepare_database_dir()
+    store = await Store.open(settings.database_path)
+    try:
+        subscribers = await store.subscriptions.count()
+        duplicate = await recent_duplicate(store, draft, now)
+    finally:
+        await store.close()
+    when = "now" if send_at is None else send_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
+    lines.append(f"dry run: nothing stored or sent; it would go {when} to {subscribers} subscriber(s)")
+    if duplicate is not None:
+        lines.append(f"note: {duplicate_refusal(duplicate)}")
+    return lines
 
 
 def parse_schedule(text: str, settings: Settings, now: dt.datetime | None = None) -> dt.datetime:

@@ -20,6 +20,7 @@ from bot.catalog.profile import profile_on_startup
 from bot.catalog.recent import RecentSearches
 from bot.core.config import Settings
 from bot.core.i18n import LocaleMiddleware, PoI18n, create_i18n
+from bot.core.metrics import Metrics, UpdateMeter
 from bot.core.pacing import SendPacer
 from bot.core.retry import RetryMiddleware
 from bot.core.wire import WireSession
@@ -27,6 +28,7 @@ from bot.news.archive import load_archive, seed_archive
 from bot.news.broadcaster import Broadcaster
 from bot.news.handlers import admin
 from bot.news.repository import Newsroom
+from bot.runtime.content_watch import ContentWatcher
 from bot.runtime.inflight import TrackingDispatcher
 from bot.runtime.routers import get_routers
 from bot.store import Store
@@ -116,6 +118,7 @@ def create_dispatcher(
         newsroom=newsroom,
         broadcaster=broadcaster,
         recent=RecentSearches(),
+        metrics=Metrics(),  # read by /metrics (runtime/health.py)
         extra_commands=admin.extra_commands_for(settings),  # /language keeps an admin's commands
     )
     # Every mode (polling, webhook, console) emits startup/shutdown, so every mode runs the broadcaster.
@@ -123,6 +126,11 @@ def create_dispatcher(
         dp.startup.register(send_budget_on_startup(broadcaster))
         dp.startup.register(broadcaster.on_startup)
         dp.shutdown.register(broadcaster.on_shutdown)
+    watcher = ContentWatcher(catalog, settings.content_check_interval)  # `content load` reaches us
+    dp["content_watcher"] = watcher
+    dp.startup.register(watcher.on_startup)
+    dp.shutdown.register(watcher.on_shutdown)
+    dp.update.outer_middleware(UpdateMeter(dp["metrics"]))  # outermost: times all the rest
     # Users are recorded (and their stored language read) before the locale is chosen.
     dp.update.outer_middleware(UserTracking(store.users))
     LocaleMiddleware(i18n=i18n).setup(dp)

@@ -19,6 +19,7 @@ from aiogram.methods import GetUpdates
 
 from bot.core.config import Settings
 from bot.runtime.app import create_bot, create_webapp, open_app, settle_heap_soon
+from bot.runtime.health import start_health
 from bot.runtime.inflight import InFlight
 from bot.webapp.server import serve as serve_webapp
 
@@ -39,6 +40,7 @@ async def run_polling(settings: Settings, *, drain_timeout: float = DRAIN_TIMEOU
         bot = create_bot(settings)
         stack.push_async_callback(bot.session.close)
         me = await bot.get_me()
+        await start_health(app, bot, me, stack)  # /healthz and /metrics on HEALTH_HOST:HEALTH_PORT
         # Polling and a webhook exclude each other; an old webhook would make getUpdates answer 409 forever.
         await bot.delete_webhook(drop_pending_updates=False)
         if (webapp := create_webapp(app, bot)) is not None:  # the Mini App on WEBAPP_HOST:WEBAPP_PORT

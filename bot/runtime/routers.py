@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.catalog.handlers import about, fallback, initiative, inline, language, speakers, start
+from bot.catalog.handlers import about, fallback, initiative, inline, language, speakers, start, whoami
 from bot.catalog.handlers import help as help_
 from bot.news.handlers import admin, editor, members
 from bot.news.handlers import subscribers as news
@@ -34,6 +34,7 @@ def get_routers() -> list[Router]:
         language.create_router(),
         help_.create_router(),
         privacy.create_router(),
+        whoami.create_router(),  # an organiser's way to learn their id for ADMIN_IDS
         # Keep last: it takes any private text and answers any button the routers above did not.
         fallback.create_router(),
     ]

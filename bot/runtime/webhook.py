@@ -26,20 +26,18 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 
 from bot.core.config import Settings, SettingsError
-from bot.news.broadcaster import Broadcaster
 from bot.runtime.app import App, create_bot, create_webapp, open_app, settle_heap_soon
+from bot.runtime.health import HEALTH_PATH, Health, warn_about_setup
 from bot.runtime.inflight import InFlight
 
 log = logging.getLogger(__name__)
 
-HEALTH_PATH = "/healthz"
 # Telegram waits about 60 s for a webhook answer; an update still running after this is given up on
 # (Telegram sends it again to the next process, as it never got its 200).
 DRAIN_TIMEOUT = 55.0
 # aiogram answers Telegram after this long even if the handler still runs, and lets it go on in the
 # background (the update is then confirmed: the drain waits for those too).
 ANSWER_TIMEOUT = 55.0
-HEALTH_TIMEOUT = 3.0
 
 
 def webhook_path(url: str) -> str:
@@ -67,6 +65,7 @@ class DrainingRequestHandler(SimpleRequestHandler):
         super().__init__(*args, **kwargs)
         self.in_flight = 0
         self.updates = updates
+        self.on_answered: Callable[[], None] | None = None  # Telegram reached us (for /healthz)
         self.draining = False
         self.drain_started = asyncio.Event()
         self._idle = asyncio.Event()
@@ -79,7 +78,10 @@ class DrainingRequestHandler(SimpleRequestHandler):
         self.in_flight += 1
         self._idle.clear()
         try:
-            return await super().handle(request)
+            response = await super().handle(request)
+            if response.status == 200 and self.on_answered is not None:
+                self.on_answered()
+            return response
         finally:
             self.in_flight -= 1
             if self.in_flight == 0:
@@ -128,7 +130,9 @@ class WebhookServer:
             _timeout=answer_timeout,  # reaches Dispatcher.feed_webhook_update
         )
         self.handler.register(self.web, path=webhook_path(self.url))
-        self.web.router.add_get(HEALTH_PATH, self.health)
+        self.health = Health(app, bot, webhook=True)
+        self.handler.on_answered = self.health.webhook_request
+        self.health.add_routes(self.web)  # /healthz and /metrics
         if (webapp := create_webapp(app, bot)) is not None:  # the Mini App, on this same server
             webapp.setup(self.web)
         self.runner = web.AppRunner(self.web, handle_signals=False, access_log=None)
@@ -171,6 +175,7 @@ class WebhookServer:
         """
         if self.site is not None:
             await self.site.stop()
+        self.health.stopping = True
         if not await self.handler.drain(drain_timeout):
             log.warning(
                 "%d update(s) still running after %.0f s; stopping anyway",
@@ -178,27 +183,6 @@ class WebhookServer:
                 drain_timeout,
             )
         await self.runner.cleanup()
-
-    async def health(self, request: web.Request) -> web.Response:
-        report = await health_report(self.app)
-        if self.handler.draining:
-            report["status"] = "stopping"
-        ok = report["status"] == "ok"
-        return web.json_response(report, status=200 if ok else 503)
-
-
-async def health_report(app: App) -> dict[str, Any]:
-    """Store reachable (a real read), the content version served, and the broadcaster's state if any."""
-    report: dict[str, Any] = {"status": "ok", "store": "ok"}
-    try:
-        report["content_version"] = await asyncio.wait_for(app.catalog.content_repo.version(), HEALTH_TIMEOUT)
-    except Exception as exc:  # any failure means "not reachable"; the reason goes to the log only
-        log.warning("health: store not reachable: %s: %s", type(exc).__name__, exc)
-        report.update(status="unavailable", store="unreachable", content_version=None)
-    broadcaster = app.dp.workflow_data.get("broadcaster")
-    if isinstance(broadcaster, Broadcaster):
-        report["broadcaster"] = broadcaster.state
-    return report
 
 
 async def serve_webhook(
@@ -214,6 +198,7 @@ async def serve_webhook(
     settings = app.settings
     server = WebhookServer(app, bot, require_webhook_secret(settings), answer_timeout=answer_timeout)
     me = await bot.me()
+    warn_about_setup(me)
     await server.start(settings.webhook_host, settings.webhook_port)
     settle_heap_soon(app.catalog)
     try:

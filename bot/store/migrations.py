@@ -150,4 +150,14 @@ MIGRATIONS: list[str] = [
     CREATE INDEX delivery_change_due ON delivery_change (next_attempt_at, item_id, user_id)
         WHERE state = 'pending';
     """,
+    # 6: searches that found nobody, for editors (store/misses.py): the normalised query and a count per
+    # UTC day, nothing about who searched; kept 90 days, at most 1,000 new queries a day.
+    """
+    CREATE TABLE search_miss (
+        day TEXT NOT NULL,
+        query TEXT NOT NULL,
+        count INTEGER NOT NULL DEFAULT 1,
+        PRIMARY KEY (day, query)
+    ) WITHOUT ROWID;
+    """,
 ]

@@ -160,6 +160,8 @@ class WebApp:
         content = self.catalog.content
         query = request.query.get("q", "").strip()[:MAX_QUERY_CHARS]
         found = self.catalog.search.search(query) if query else list(content.people)
+        if query and not found:
+            await self.catalog.misses.record(query)  # for editors: what readers looked for in vain
         rendered = self._people(t, content)
         return {"query": query, "people": [rendered[who.slug] for who in found]}
 

@@ -153,6 +153,21 @@ async def test_healthz_reports_store_and_content(served: Served, store: Store, c
     assert body["store"] == "unreachable"
 
 
+async def test_metrics_and_liveness_on_the_webhook_server(served: Served) -> None:
+    liveness = served.server.health.liveness
+    before = liveness.last_ok
+    assert (await served.post(updates.message("/start", user_id=81))).status == 200
+    assert liveness.last_ok is not None
+    assert before is not None
+    assert liveness.last_ok > before  # Telegram's request counts as Telegram reaching us
+    async with served.http.get(f"{served.base}/metrics") as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+        lines = (await response.text()).splitlines()
+    assert 'roundtable_updates_total{type="message"} 1' in lines
+    assert "roundtable_replies_total 1" in lines
+
+
 async def test_stop_finishes_the_update_in_flight_before_shutdown(
     settings: Settings,
     store: Store,
@@ -355,8 +370,9 @@ async def test_container_healthcheck_follows_healthz(served: Served, store: Stor
     assert await run_healthcheck(env) != 0
 
 
-async def test_container_healthcheck_passes_in_polling_mode() -> None:
-    assert await run_healthcheck({"WEBHOOK_PORT": str(free_port())}) == 0  # nothing listens; nothing asked
+async def test_container_healthcheck_in_polling_mode_asks_the_health_port() -> None:
+    # Nothing listens on HEALTH_PORT: a polling bot that serves no health is not healthy.
+    assert await run_healthcheck({"HEALTH_PORT": str(free_port()), "WEBHOOK_PORT": "1"}) != 0
 
 
 async def test_a_busy_port_is_a_one_line_error(

@@ -222,3 +222,10 @@ async def test_init_data_never_reaches_a_log(client: Client, caplog: pytest.LogC
     secret = header["Authorization"].split("hash=")[1]
     assert all(secret not in record.getMessage() for record in caplog.records)
     assert time.time()  # the clock is the real one: auth_date is checked against it
+
+
+async def test_a_search_that_finds_nobody_is_counted_for_editors(client: Client, catalog: Catalog) -> None:
+    body = await get(client, "speakers?q=zzqx nobody", auth("en"))
+    assert body["people"] == []
+    await get(client, "speakers?q=kin phea", auth("en"))  # found: not a miss
+    assert [(m.query, m.count) for m in await catalog.misses.top()] == [("zzqx nobody", 1)]

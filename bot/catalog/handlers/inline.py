@@ -208,6 +208,7 @@ async def answer_inline_query(
     articles, more = results.page(t, catalog.search, inline_query.query, start, username)
     button = None
     if not articles and start == 0:
+        await catalog.misses.record(inline_query.query)
         button = InlineQueryResultsButton(
             text=t._("Nothing found — open the bot"), start_parameter=NOTHING_FOUND_START
         )

@@ -76,6 +76,7 @@ async def search_screen(
     # Two more than shown: the roundtable and the initiative may be among the matches.
     matches = catalog.search.matches(query, screens.SEARCH_LIMIT + 3, documents=True)
     if not matches:
+        await catalog.misses.record(query)
         topic = question_topic(query)
         return screens.question(t, topic) if topic else screens.not_found(t, query)
     if matches[0].person is None:

@@ -24,6 +24,8 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, TelegramObject, User
 from babel.dates import format_datetime
 
+from bot.catalog.library import Catalog
+from bot.catalog.misses import missed_searches_text
 from bot.catalog.profile import sync_chat_commands
 from bot.core.callbacks import PostCb
 from bot.core.config import Settings
@@ -618,7 +620,7 @@ async def report_posted(
 
 
 async def stats(
-    message: Message, store: Store, newsroom: Newsroom, settings: Settings, t: Translator
+    message: Message, store: Store, newsroom: Newsroom, settings: Settings, t: Translator, catalog: Catalog
 ) -> None:
     per_locale = dict.fromkeys(LOCALES, 0)
     for group in await newsroom.outbox.subscriber_languages():
@@ -651,6 +653,7 @@ async def stats(
         text += "\n" + t._(
             "Failed by item: {items}. To send them again: python -m bot news retry-failed"
         ).format(items=per_item)
+    text += "\n\n" + await missed_searches_text(t, catalog.misses, catalog.search)
     await message.answer(text)
 
 
