@@ -14,9 +14,9 @@ chat), what each API result means in `outcomes.py` (a 429 pauses the whole broad
 unsubscribes the user and drops the delivery; "chat not found" drops it; a 5xx or network error pauses the
 whole broadcast, probing with a backoff capped at `max_outage_backoff`, and counts against a delivery only
 when it fails again while other chats get through; a 401 stops the broadcaster with everything pending),
-and the admin's progress message in `progress.py`. Each item is rendered once per language. With `paid`
-(`BROADCAST_PAID`) every message goes with `allow_paid_broadcast`: Telegram then allows up to 1,000 a second
-and bills each one.
+and the admin's progress message in `progress.py`. Each item is rendered once per language and revision.
+With `paid` (`BROADCAST_PAID`) every message goes with `allow_paid_broadcast`: Telegram then allows up to
+1,000 a second and bills each one.
 
 Pacing runs on an injected monotonic `clock` (a wall clock stepping back or forth changes no pace); an
 injected `wall` clock only stamps stored rows (`next_attempt_at`); `sleep` is injected too, so tests pace
@@ -32,7 +32,7 @@ import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from aiogram import Bot
@@ -55,7 +55,6 @@ log = logging.getLogger(__name__)
 
 FAST_RATE = 100.0  # messages a second (paid broadcasts) above which results are gathered for a while
 WRITE_LINGER = 0.02  # seconds
-RENDER_TTL = 5.0  # seconds a rendered copy is reused before the item is read again (it may be edited)
 SHORT_PAUSE = 0.05  # a pause this short is not cut by `stop()` (the caller looks again right after)
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -72,6 +71,7 @@ class Copy:
     text: str
     media: Media | None
     retracted: bool
+    revision: int  # the item's revision it was rendered from
 
     @property
     def needs_upload(self) -> bool:
@@ -173,8 +173,9 @@ class Broadcaster:
         self._freed = asyncio.Event()
         self._writes: list[DeliveryResult] = []  # results waiting for the next write
         self._writing = False
-        self._rendered: dict[tuple[int, str], Copy] = {}
-        self._rendered_at = 0.0  # when the rendered copies were started (clock)
+        # Rendered copies by (item, language, revision): an edit or a retraction is a new revision, so a copy
+        # claimed after it is never taken from an older render.
+        self._rendered: dict[tuple[int, str, int], Copy] = {}
         self._uploads: dict[int, asyncio.Event] = {}  # items whose file is on its way (uploaded once)
         self.reviser = Reviser(
             newsroom,
@@ -409,7 +410,11 @@ class Broadcaster:
         if not wanted:
             return bool(left)
         keys = await self.newsroom.outbox.claim([(d.item_id, d.user_id) for d in wanted.values()])
-        claimed = [d for d in wanted.values() if (d.item_id, d.user_id) in keys]
+        claimed = [
+            replace(d, revision=keys[d.item_id, d.user_id])
+            for d in wanted.values()
+            if (d.item_id, d.user_id) in keys
+        ]
         self._held += len(claimed)
         self._window_chats.update(d.user_id for d in claimed)
         self._claimed.extend(claimed)
@@ -421,17 +426,7 @@ class Broadcaster:
         while copy is not None and copy.needs_upload and copy.item_id in self._uploads:
             await self._uploads[copy.item_id].wait()  # its file is on its way: reuse Telegram's file_id
             copy = await self._copy(delivery)
-        if copy is None:
-            self.counters.failed += 1
-            await self._write(
-                DeliveryResult(delivery.item_id, delivery.user_id, "failed", "news item not found")
-            )
-            return True
-        if copy.retracted:
-            self.counters.dropped += 1
-            await self._write(
-                DeliveryResult(delivery.item_id, delivery.user_id, "dropped", "retracted before delivery")
-            )
+        if await self._unsendable(delivery, copy) or copy is None:
             return True
         path = copy.media.path if copy.media is not None else None
         if copy.needs_upload and not await asyncio.to_thread(Path(path or "").is_file):
@@ -451,6 +446,14 @@ class Broadcaster:
         if self._stopping.is_set():
             self._upload_ended(copy)
             return False
+        known = self.newsroom.items.known_revision(copy.item_id)
+        if known is not None and known > copy.revision:
+            # Edited or retracted while this copy waited for its turn: render it again, or send nothing.
+            fresh = await self._copy(delivery, known)
+            if await self._unsendable(delivery, fresh) or fresh is None:
+                self._upload_ended(copy)
+                return True
+            copy = fresh
         self._idle.clear()
         self.pacer.sent_to(delivery.user_id)
         task = asyncio.create_task(self._deliver(bot, delivery, copy))
@@ -471,9 +474,8 @@ class Broadcaster:
                 outcome = classify(exc)
             else:
                 outcome = SENT
-                if copy.needs_upload:
-                    await self._learn_file_id(copy, message)
-            await self._apply(delivery, outcome, message, copy.locale)
+            # Recorded sent first: a failure to keep the file_id below must not leave the row `sending`.
+            await self._apply(delivery, outcome, message, copy)
         except Exception:
             # The row stays `sending` and is sent again after a restart.
             log.exception(
@@ -482,6 +484,12 @@ class Broadcaster:
                 delivery.user_id,
             )
             self._free([delivery.user_id])
+        else:
+            if message is not None and copy.needs_upload:
+                try:
+                    await self._learn_file_id(copy, message)
+                except Exception:
+                    log.exception("broadcaster: news #%d: cannot keep its file_id", copy.item_id)
         finally:
             self._upload_ended(copy)
 
@@ -517,7 +525,7 @@ class Broadcaster:
                 event.set()
 
     async def _apply(
-        self, delivery: DueDelivery, outcome: Outcome, message: Message | None, locale: str
+        self, delivery: DueDelivery, outcome: Outcome, message: Message | None, copy: Copy
     ) -> None:
         """Record what the send came to, and count it."""
         item, chat = delivery.item_id, delivery.user_id
@@ -536,8 +544,9 @@ class Broadcaster:
                     chat,
                     "sent",
                     message_id=message.message_id if message is not None else None,
-                    locale=locale,
+                    locale=copy.locale,
                     sent_at=self.wall(),
+                    revision=copy.revision,
                 )
             )
         elif outcome.action is Action.STOP:
@@ -692,15 +701,28 @@ class Broadcaster:
         self._unrecorded.clear()
         return True
 
-    async def _copy(self, delivery: DueDelivery) -> Copy | None:
-        """The item in the subscriber's language, rendered once per (item, language) every few seconds: an
-        edited item's later copies carry the new text."""
-        if self.clock() - self._rendered_at >= RENDER_TTL:
-            self._rendered.clear()
-            self._rendered_at = self.clock()
+    async def _unsendable(self, delivery: DueDelivery, copy: Copy | None) -> bool:
+        """The item is gone or retracted: record the delivery failed or dropped (True), or send it (False)."""
+        if copy is None:
+            self.counters.failed += 1
+            await self._write(
+                DeliveryResult(delivery.item_id, delivery.user_id, "failed", "news item not found")
+            )
+            return True
+        if copy.retracted:
+            self.counters.dropped += 1
+            await self._write(
+                DeliveryResult(delivery.item_id, delivery.user_id, "dropped", "retracted before delivery")
+            )
+            return True
+        return False
+
+    async def _copy(self, delivery: DueDelivery, revision: int | None = None) -> Copy | None:
+        """The item in the subscriber's language, rendered once per (item, language, revision): the revision
+        the row was claimed at (or `revision`); an item found newer than that is rendered as it is now."""
         locale = subscriber_locale(delivery.locale, delivery.language_code, self.default_locale)
-        key = (delivery.item_id, locale)
-        copy = self._rendered.get(key)
+        wanted = revision or delivery.revision
+        copy = self._rendered.get((delivery.item_id, locale, wanted)) if wanted is not None else None
         if copy is None:
             item = await self.newsroom.items.get(delivery.item_id)
             if item is None:
@@ -708,13 +730,17 @@ class Broadcaster:
             if len(self._rendered) >= 64:
                 self._rendered.clear()
             text = self.render(self.i18n.translator(locale), item.draft, item.created_at)
-            copy = self._rendered[key] = Copy(
+            copy = Copy(
                 item_id=item.id,
                 locale=locale,
                 text=text,
                 media=item.media,
                 retracted=item.retracted_at is not None,
+                revision=item.revision,
             )
+            self._rendered[item.id, locale, item.revision] = copy
+            if wanted is not None:
+                self._rendered[item.id, locale, wanted] = copy  # newer than claimed: better still
         return copy
 
     # -- pacing ----------------------------------------------------------------------------------------------

@@ -281,8 +281,8 @@ class Reviser:
         changes = self.newsroom.changes
         for item_id in await changes.unreported():
             progress = await changes.progress(item_id)
-            if progress is None or progress.left:
-                continue
+            if progress is None or progress.left or progress.in_flight:
+                continue  # a copy still going out from an older text may need this change too
             if progress.chat_id is not None and progress.message_id is not None:
                 t = self.i18n.translator(progress.locale or self.default_locale)
                 try:

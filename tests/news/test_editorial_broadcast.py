@@ -148,18 +148,40 @@ async def test_a_retraction_interrupted_by_a_restart_touches_no_copy_twice_and_f
     assert (counts["done"], counts["pending"], counts["sending"]) == (3, 0, 0)
 
 
-async def test_an_edit_racing_a_copy_in_flight_waits_for_it(
+async def test_a_copy_in_flight_during_an_edit_is_edited_once_it_is_recorded(
+    store: Store, newsroom: Newsroom, i18n: PoI18n, clock: FakeClock, timed: TimedSession, tbot: Bot
+) -> None:
+    await add_subscriber(store, 2, "en")
+    await add_subscriber(store, 3, "ru")
+    item = (await newsroom.items.post(DRAFT, actor="test")).item_id
+    claimed = await newsroom.outbox.claim([(item, 2), (item, 3)])  # rendered from revision 1, on its way
+    assert claimed == {(item, 2): 1, (item, 3): 1}
+    assert await newsroom.items.edit(item, {"en": "Corrected."}, actor="test") == 0  # none recorded yet
+    progress = await newsroom.changes.progress(item)
+    assert progress is not None
+    assert progress.in_flight == 2  # the result waits for them
+    await newsroom.outbox.mark_sent(item, 2, message_id=77, locale="en", sent_at=clock(), revision=1)
+    await newsroom.outbox.mark_sent(item, 3, message_id=78, locale="ru", sent_at=clock(), revision=1)
+    due = await newsroom.changes.due(now=clock(), limit=10)
+    assert [(c.user_id, c.action) for c in due] == [(2, "edit")]  # the Russian text did not change
+    await make_broadcaster(newsroom, i18n, clock).drain(tbot)
+    (edit,) = of(EditMessageText, timed)
+    assert (edit.chat_id, edit.message_id) == (2, 77)
+    assert "Corrected." in edit.text
+
+
+async def test_a_copy_in_flight_at_a_crash_is_sent_again_with_the_corrected_text(
     store: Store, newsroom: Newsroom, i18n: PoI18n, clock: FakeClock, timed: TimedSession, tbot: Bot
 ) -> None:
     await add_subscriber(store, 2, "en")
     item = (await newsroom.items.post(DRAFT, actor="test")).item_id
-    await store.db.conn.execute("UPDATE delivery SET state = 'sending'")  # in flight when the edit came
-    assert await newsroom.items.edit(item, {"en": "Corrected."}, actor="test") == 1
-    await make_broadcaster(newsroom, i18n, clock).drain(tbot)  # a restart: resent with the new text…
+    await newsroom.outbox.claim([(item, 2)])
+    assert await newsroom.items.edit(item, {"en": "Corrected."}, actor="test") == 0
+    await make_broadcaster(newsroom, i18n, clock).drain(tbot)  # a restart: sent again from the new text
     (sent,) = of(SendMessage, timed)
     assert "Corrected." in sent.text
-    (edit,) = of(EditMessageText, timed)  # … and the copy that may have gone out before is edited
-    assert edit.message_id == (await copies(store, item))[2][1]
+    assert of(EditMessageText, timed) == []  # the copy now delivered is already right
+    assert (await newsroom.outbox.get(item, 2) or {})["revision"] == 2
 
 
 @pytest.mark.parametrize(("kind", "method"), [("photo", SendPhoto), ("document", SendDocument)])

@@ -83,21 +83,26 @@ async def test_an_edit_queues_the_copies_in_its_language_and_a_newer_one_replace
         await store.db.conn.execute("UPDATE delivery SET state = 'sending' WHERE user_id = 3")
         await store.db.conn.commit()  # 3 is in flight: its language is not known yet; 4 is pending
         queued = await newsroom.items.edit(item, {"en": "Corrected <b>text</b>."}, actor="telegram:9")
-        assert queued == 2  # the English copy and the one in flight
+        assert queued == 1  # the English copy; the one in flight is queued when it is recorded, if stale
         stored = await newsroom.items.get(item)
         assert stored is not None
         assert stored.texts["en"] == "Corrected <b>text</b>."
         assert stored.texts["ru"] == DRAFT.texts["ru"]
         assert stored.edited_at is not None
+        assert (stored.revision, stored.revised) == (2, {"ru": 1, "en": 2, "zh": 1})
         due = await newsroom.changes.due(now=10.0, limit=10)
-        assert [(c.user_id, c.action, c.generation) for c in due] == [(2, "edit", 1), (3, "edit", 1)]
+        assert [(c.user_id, c.action, c.generation) for c in due] == [(2, "edit", 1)]
         # the change of user 2 is in flight when a newer edit arrives: the old claim cannot finish it
         assert await newsroom.changes.mark_sending(due[0])
-        assert await newsroom.items.edit(item, {"en": "Again."}, actor="telegram:9") == 2
+        assert await newsroom.items.edit(item, {"en": "Again."}, actor="telegram:9") == 1
         await newsroom.changes.finish(due[0], "done")
         again = await newsroom.changes.due(now=10.0, limit=10)
-        assert [(c.user_id, c.generation) for c in again] == [(2, 2), (3, 2)]
-        assert not await newsroom.changes.mark_sending(due[1])  # generation 1 is gone
+        assert [(c.user_id, c.generation) for c in again] == [(2, 2)]
+        assert not await newsroom.changes.mark_sending(due[0])  # generation 1 is gone
+        # user 3's copy, sent as English from revision 1, is recorded: queued for the edit it missed
+        await newsroom.outbox.mark_sent(item, 3, message_id=13, locale="en", sent_at=1.0, revision=1)
+        late = await newsroom.changes.due(now=10.0, limit=10)
+        assert [(c.user_id, c.action) for c in late] == [(2, "edit"), (3, "edit")]
     finally:
         await store.close()
 
