@@ -8,6 +8,7 @@ goes out once, after a restart too."""
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -270,3 +271,39 @@ async def test_a_file_gone_before_its_upload_fails_that_item_and_pauses_nothing(
     assert {state for state, _, _ in (await copies(store, broken)).values()} == {"failed"}
     assert {state for state, _, _ in (await copies(store, fine)).values()} == {"sent"}
     assert clock() - start < 5  # no outage pause
+
+
+async def test_a_file_id_that_cannot_be_kept_leaves_the_copy_recorded_sent(
+    store: Store,
+    newsroom: Newsroom,
+    i18n: PoI18n,
+    clock: FakeClock,
+    timed: TimedSession,
+    tbot: Bot,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = tmp_path / "photo.jpg"
+    path.write_bytes(b"\xff\xd8\xff" + b"0" * 100)
+    for uid in (1, 2, 3):
+        await add_subscriber(store, uid, "en")
+    draft = NewsDraft(texts=DRAFT.texts, media=Media("photo", path=str(path)))
+    item = (await newsroom.items.post(draft, actor="t")).item_id
+    keep = newsroom.items.set_media_file_id
+    failures = iter([True])
+
+    async def locked_once(item_id: int, file_id: str) -> None:
+        if next(failures, False):
+            raise sqlite3.OperationalError("database is locked")
+        await keep(item_id, file_id)
+
+    monkeypatch.setattr(newsroom.items, "set_media_file_id", locked_once)
+    await make_broadcaster(newsroom, i18n, clock).drain(tbot)
+
+    counts = await newsroom.outbox.counts()
+    assert (counts["sent"], counts["sending"], counts["pending"]) == (3, 0, 0)
+    assert sorted(int(m.chat_id) for m in of(SendPhoto, timed)) == [1, 2, 3]  # nobody got it twice
+    stored = await newsroom.items.get(item)
+    assert stored is not None
+    assert stored.media is not None
+    assert stored.media.file_id is not None  # learnt from the next upload
