@@ -100,6 +100,12 @@ async def drop_pending(conn: Any, item_id: int, reason: str) -> None:
     )
 
 
+async def forget_in(conn: Any, user_id: int) -> None:
+    """/forget's part here, inside its transaction (`UserRepository.forget`)."""
+    await conn.execute("DELETE FROM delivery_change WHERE user_id = ?", (user_id,))
+    await conn.execute("DELETE FROM delivery WHERE user_id = ?", (user_id,))
+
+
 class OutboxRepository:
     """Delivery rows. `next_attempt_at` and `now` are seconds of the broadcaster's clock."""
 
@@ -255,13 +261,10 @@ class OutboxRepository:
             ]
         )
 
-    async def forget(self, user_id: int) -> int:
-        """Delete every delivery row for `user_id` (/forget), and the edits or retractions waiting for their
-        copies; returns how many deliveries there were."""
+    async def forget(self, user_id: int) -> None:
+        """Delete every delivery row for `user_id`, and the edits or retractions waiting for their copies."""
         async with self.db.transaction() as conn:
-            await conn.execute("DELETE FROM delivery_change WHERE user_id = ?", (user_id,))
-            cur = await conn.execute("DELETE FROM delivery WHERE user_id = ?", (user_id,))
-            return cur.rowcount
+            await forget_in(conn, user_id)
 
     async def get(self, item_id: int, user_id: int) -> dict[str, Any] | None:
         async with self.db.read(
