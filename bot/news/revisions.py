@@ -2,9 +2,10 @@
 means for it, the "withdrawn" note a reader sees, and the admin's result message. The broadcaster runs them.
 
 A copy younger than 48 hours (less a margin) is deleted; an older one, or one Telegram refuses to delete, is
-edited into the note. An edit that changes nothing ("message is not modified") is done; a copy the reader
-deleted ("message to edit/delete not found") is dropped; a reader who blocked the bot is dropped and
-unsubscribed, as in a broadcast.
+edited into the note (a photo's or a document's caption: the file itself stays, and the admin's result
+says how many copies kept theirs). An edit that changes nothing ("message is not modified") is done; a copy
+the reader deleted ("message to edit/delete not found") is dropped; a reader who blocked the bot is dropped
+and unsubscribed, as in a broadcast.
 """
 
 from __future__ import annotations
@@ -102,6 +103,14 @@ def change_result(t: Translator, progress: ChangeProgress) -> str:
             "{count} copies were no longer there (the readers deleted them or blocked the bot).",
             progress.dropped,
         ).format(count=progress.dropped)
+    if progress.media_kept:
+        text += "\n" + t.ngettext(
+            "{count} copy was older than 48 hours: Telegram does not let a bot delete it, so its photo or "
+            "file stays in the chat; only its caption now says the item is withdrawn.",
+            "{count} copies were older than 48 hours: Telegram does not let a bot delete them, so their "
+            "photo or file stays in the chat; only their caption now says the item is withdrawn.",
+            progress.media_kept,
+        ).format(count=progress.media_kept)
     if progress.failed:
         text += "\n" + t.ngettext(
             "Telegram refused to change {count} copy.",
@@ -223,22 +232,24 @@ class Reviser:
 
     async def _run(self, bot: Bot, lane: Lane, change: DueChange, step: Step, item: NewsItem) -> None:
         try:
-            outcome = await self._call(bot, change, step, item)
-            await self._settle(lane, change, outcome)
+            outcome, media_kept = await self._call(bot, change, step, item)
+            await self._settle(lane, change, outcome, media_kept=media_kept)
         except Exception:
             # The row stays `sending` and runs again after a restart (an edit or a delete twice is harmless).
             log.exception(
                 "reviser: cannot record the change of news #%d for %d", change.item_id, change.user_id
             )
 
-    async def _call(self, bot: Bot, change: DueChange, step: Step, item: NewsItem) -> Outcome:
+    async def _call(self, bot: Bot, change: DueChange, step: Step, item: NewsItem) -> tuple[Outcome, bool]:
+        """What the call came to, and whether a withdrawn copy keeps its photo or file (only its caption can
+        be edited into the note: Telegram deletes a bot's message only in its first 48 hours)."""
         chat, message_id = change.user_id, int(change.message_id or 0)
         t = self.i18n.translator(change.locale or self.default_locale)
         try:
             if step is Step.DELETE:
                 try:
                     await bot.delete_message(chat, message_id)
-                    return Outcome(Action.SENT)
+                    return Outcome(Action.SENT), False
                 except TelegramBadRequest as exc:
                     if not cannot_delete(exc):
                         raise
@@ -249,14 +260,16 @@ class Reviser:
             else:
                 await bot.edit_message_text(text, chat_id=chat, message_id=message_id)
         except (TelegramAPIError, OSError, TimeoutError) as exc:
-            return change_outcome(exc)
-        return Outcome(Action.SENT)
+            return change_outcome(exc), False
+        return Outcome(Action.SENT), step is Step.WITHDRAW and item.media is not None
 
-    async def _settle(self, lane: Lane, change: DueChange, outcome: Outcome) -> None:
+    async def _settle(
+        self, lane: Lane, change: DueChange, outcome: Outcome, *, media_kept: bool = False
+    ) -> None:
         changes = self.newsroom.changes
         error = outcome.error or ""
         if outcome.action is Action.SENT:
-            await changes.finish(change, "done")
+            await changes.finish(change, "done", media_kept=media_kept)
         elif outcome.action is Action.DROP:
             await changes.finish(change, "dropped", error)
         elif outcome.action is Action.UNSUBSCRIBE:

@@ -25,7 +25,9 @@ from aiogram.methods import (
 from aiogram.types import FSInputFile
 
 from bot.core.i18n import PoI18n
+from bot.news.changes import ChangeProgress
 from bot.news.repository import Media, NewsDraft, Newsroom
+from bot.news.revisions import change_result
 from bot.store import Store
 from tests.conftest import language_of
 from tests.news_support import DRAFT, FakeClock, TimedSession, add_subscriber, make_broadcaster
@@ -307,3 +309,69 @@ async def test_a_file_id_that_cannot_be_kept_leaves_the_copy_recorded_sent(
     assert stored is not None
     assert stored.media is not None
     assert stored.media.file_id is not None  # learnt from the next upload
+
+
+async def test_retracting_an_old_photo_says_the_photo_stays(
+    store: Store,
+    newsroom: Newsroom,
+    i18n: PoI18n,
+    clock: FakeClock,
+    timed: TimedSession,
+    tbot: Bot,
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "photo.jpg"
+    path.write_bytes(b"\xff\xd8\xff" + b"0" * 100)
+    for uid, code in {1: "en", 2: "ru", 3: "zh"}.items():
+        await add_subscriber(store, uid, code)
+    draft = NewsDraft(texts=DRAFT.texts, media=Media("photo", path=str(path)))
+    item = (await newsroom.items.post(draft, actor="t")).item_id
+    await make_broadcaster(newsroom, i18n, clock).drain(tbot)
+    await store.db.conn.execute(
+        "UPDATE delivery SET sent_at = ? WHERE user_id IN (2, 3)", (clock() - 50 * HOUR,)
+    )  # 2 and 3 are past Telegram's 48 hours
+    await store.db.conn.commit()
+    assert await newsroom.items.retract(item, actor="t", progress=(9001, 55, "en")) == 3
+    timed.times.clear()
+    await make_broadcaster(newsroom, i18n, clock).drain(tbot)
+
+    assert [m.chat_id for m in of(DeleteMessage, timed)] == [1]
+    notes = {int(m.chat_id): m for m in of(EditMessageCaption, timed)}
+    assert set(notes) == {2, 3}  # only their captions could change
+    report = next(m for m in of(EditMessageText, timed) if m.chat_id == 9001)
+    assert "3 of 3" in report.text
+    assert "2 copies were older than 48 hours" in report.text
+    assert "photo or file stays in the chat" in report.text
+    progress = await newsroom.changes.progress(item)
+    assert progress is not None
+    assert progress.media_kept == 2
+
+
+@pytest.mark.parametrize(
+    ("locale", "count", "expected"),
+    [
+        ("ru", 1, "1 копия"),
+        ("ru", 2, "2 копии"),
+        ("ru", 5, "5 копий"),
+        ("ru", 21, "21 копия"),
+        ("zh", 2, "其中 2 份"),
+    ],
+)
+def test_the_kept_media_line_reads_right_in_each_language(
+    i18n: PoI18n, locale: str, count: int, expected: str
+) -> None:
+    progress = ChangeProgress(
+        item_id=4,
+        done=count,
+        dropped=0,
+        failed=0,
+        left=0,
+        chat_id=1,
+        message_id=2,
+        locale=locale,
+        retracted=True,
+        media_kept=count,
+    )
+    text = change_result(i18n.translator(locale), progress)
+    assert expected in text.splitlines()[-1]
+    assert language_of(text.splitlines()[-1]) == locale
