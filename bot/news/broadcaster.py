@@ -1,22 +1,19 @@
 """The broadcaster: a background task that drains the news outbox as fast as Telegram allows, and no faster.
 
 Every delivery is a row in SQLite. A few due rows at a time are claimed (`sending`) in one transaction before
-any of them is sent, and what became of them is written in batches, one transaction for every result that
-arrived while the previous one was being written. At most `max_in_flight` rows are `sending` at any moment
-(claimed and waiting for their turn, in flight, or answered but not yet written): those are the only ones a
-crash leaves for the restart to send again, so they bound the repeats (of them, only the ones already sent
-are repeats); nothing is lost. When results cannot be written (the database is locked by another process),
-the write is retried with a short backoff, then kept in memory and written before anything else is sent.
+any of them is sent. At most `max_in_flight` rows are `sending` at any moment (claimed and waiting for their
+turn, in flight, or answered but not yet written): those are the only ones a crash leaves for the restart to
+send again, so they bound the repeats (of them, only the ones already sent are repeats); nothing is lost.
 
-The loop is here; the rules are pure and live beside it: the pace in `pacer.py` (at most `rate` messages a
+The loop is here; each other job has its room beside it: the pace in `pacer.py` (at most `rate` messages a
 second overall, evenly spaced and never more than `rate` in any one-second window, never two a second to one
-chat), what each API result means in `outcomes.py` (a 429 pauses the whole broadcast for `retry_after`; a 403
-unsubscribes the user and drops the delivery; "chat not found" drops it; a 5xx or network error pauses the
-whole broadcast, probing with a backoff capped at `max_outage_backoff`, and counts against a delivery only
-when it fails again while other chats get through; a 401 stops the broadcaster with everything pending),
-and the admin's progress message in `progress.py`. Each item is rendered once per language and revision.
-With `paid` (`BROADCAST_PAID`) every message goes with `allow_paid_broadcast`: Telegram then allows up to
-1,000 a second and bills each one.
+chat), what each API result means in `outcomes.py`, whether a 5xx or a network error is an outage (the whole
+broadcast pauses, probing with a backoff capped at `max_outage_backoff`) or the chat's own fault in
+`outage.py`, writing results in batches in `results.py`, the copy each subscriber gets (rendered once per
+item, language and revision) in `copies.py`, a file uploaded once in `uploads.py`, the admin's progress
+message in `progress.py`, and edits and deletions of delivered copies in `revisions.py` (run in this
+broadcaster's window and pace). With `paid` (`BROADCAST_PAID`) every message goes with
+`allow_paid_broadcast`: Telegram then allows up to 1,000 a second and bills each one.
 
 Pacing runs on an injected monotonic `clock` (a wall clock stepping back or forth changes no pace); an
 injected `wall` clock only stamps stored rows (`next_attempt_at`); `sleep` is injected too, so tests pace
@@ -33,49 +30,32 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.methods import Response
-from aiogram.types import FSInputFile, Message
+from aiogram.types import Message
 
-from bot.core.i18n import PoI18n, Translator
+from bot.core.i18n import PoI18n
 from bot.core.pacing import background
 from bot.core.retry import no_retry
-from bot.news.items import render_item, subscriber_locale
+from bot.news.copies import Copies, Copy, Render, send_copy
+from bot.news.items import render_item
+from bot.news.outage import OutageDetector
 from bot.news.outbox import DeliveryResult, DueDelivery
 from bot.news.outcomes import SENT, Action, Outcome, classify, retry_delay
 from bot.news.pacer import PER_CHAT_INTERVAL, Clock, Pacer
 from bot.news.progress import ProgressReporter
-from bot.news.repository import Media, NewsDraft, Newsroom
+from bot.news.repository import Newsroom
+from bot.news.results import FAST_RATE, WRITE_LINGER, ResultWriter
 from bot.news.revisions import Claim, Job, Reviser
+from bot.news.uploads import Uploads
 
 log = logging.getLogger(__name__)
 
-FAST_RATE = 100.0  # messages a second (paid broadcasts) above which results are gathered for a while
-WRITE_LINGER = 0.02  # seconds
 SHORT_PAUSE = 0.05  # a pause this short is not cut by `stop()` (the caller looks again right after)
 
 Sleep = Callable[[float], Awaitable[None]]
-# How a subscriber's message is made from an item: `news.items.render_item` unless a test counts the calls.
-Render = Callable[[Translator, NewsDraft, dt.date], str]
-
-
-@dataclass(frozen=True)
-class Copy:
-    """What one subscriber is sent: the item rendered in their language, with its photo or document."""
-
-    item_id: int
-    locale: str
-    text: str
-    media: Media | None
-    retracted: bool
-    revision: int  # the item's revision it was rendered from
-
-    @property
-    def needs_upload(self) -> bool:
-        return self.media is not None and self.media.file_id is None
 
 
 @dataclass
@@ -134,17 +114,22 @@ class Broadcaster:
         self.max_backoff = max_backoff
         self.outage_backoff = outage_backoff
         self.max_outage_backoff = max_outage_backoff
-        self.outage_patience = outage_patience
         self.poll_interval = poll_interval
         self.batch_size = batch_size
-        # Recording an outcome can fail (another process holds the database past the busy timeout): retry a
-        # few times, then keep it in memory and record it before anything else is sent.
-        self.record_attempts = max(1, record_attempts)
-        self.record_backoff = record_backoff
-        # Above FAST_RATE a write waits a moment for more results: one transaction for ~20 messages, not ~3.
-        self.write_linger = (
-            write_linger if write_linger is not None else (WRITE_LINGER if rate > FAST_RATE else 0.0)
+        # Recording an outcome can fail (another process holds the database past the busy timeout): retried a
+        # few times, then kept in memory. Above FAST_RATE a write waits a moment for more results: one
+        # transaction for ~20 messages, not ~3.
+        self.results = ResultWriter(
+            newsroom.outbox,
+            sleep=sleep,
+            free=self._free,
+            attempts=record_attempts,
+            backoff=record_backoff,
+            linger=write_linger if write_linger is not None else (WRITE_LINGER if rate > FAST_RATE else 0.0),
         )
+        self.copies = Copies(newsroom.items, i18n, render, default_locale)
+        self.uploads = Uploads(newsroom.items)
+        self.outage = OutageDetector(clock, patience=outage_patience)
         self.counters = BroadcastCounters()
         # aiogram parses every answer as `Response[<result type>]`, a generic model pydantic caches weakly: a
         # garbage collection drops it, and the next answer rebuilds it (~5 ms). At hundreds of messages a
@@ -171,12 +156,6 @@ class Broadcaster:
         self._held = 0
         self._window_chats: set[int] = set()
         self._freed = asyncio.Event()
-        self._writes: list[DeliveryResult] = []  # results waiting for the next write
-        self._writing = False
-        # Rendered copies by (item, language, revision): an edit or a retraction is a new revision, so a copy
-        # claimed after it is never taken from an older render.
-        self._rendered: dict[tuple[int, str, int], Copy] = {}
-        self._uploads: dict[int, asyncio.Event] = {}  # items whose file is on its way (uploaded once)
         self.reviser = Reviser(
             newsroom,
             i18n,
@@ -188,13 +167,9 @@ class Broadcaster:
             max_backoff=max_backoff,
             batch_size=batch_size,
         )
-        self._unrecorded: list[DeliveryResult] = []
         # Telegram unreachable (5xx, network): the whole broadcast pauses, probing with a growing backoff.
         self._outage_level = 0
         self._outage_until = 0.0
-        self._successes = 0  # sends that succeeded, to tell a chat's own fault from an outage
-        self._failed_at: dict[tuple[int, int], int] = {}  # delivery -> `_successes` at its last fault
-        self._first_fault: dict[tuple[int, int], float] = {}  # delivery -> when its faults began
         self._unauthorized = False
 
     # -- lifecycle ------------------------------------------------------------------------------------------
@@ -293,7 +268,7 @@ class Broadcaster:
             return await self._deliver_due(bot)
 
     async def _deliver_due(self, bot: Bot) -> float | None:
-        if not await self._record_unrecorded():
+        if not await self.results.record_unrecorded():
             # Sending more while results cannot be written would only grow what a restart sends twice.
             return self.poll_interval
         now = dt.datetime.fromtimestamp(self.wall(), dt.UTC)
@@ -305,7 +280,7 @@ class Broadcaster:
             )
         try:
             while not self._stopping.is_set():
-                if self._unrecorded:
+                if self.results.unrecorded:
                     break  # nothing more is sent before the kept results are written (next pass)
                 free = self.max_in_flight - self._held
                 if free <= 0:
@@ -322,18 +297,18 @@ class Broadcaster:
                     self._claimed.popleft()
                     await self.progress.maybe_report(bot)
             # Edits and deletions of delivered copies, after the deliveries and paced with them.
-            while not self._stopping.is_set() and not self._unrecorded:
+            while not self._stopping.is_set() and not self.results.unrecorded:
                 if await self.reviser.run_due(bot, self) == 0:
                     break
         finally:
             if self._claimed:  # stopping (or an error): what was claimed and not sent goes back to pending
                 unsent, self._claimed = list(self._claimed), deque()
-                await self._write(
+                await self.results.write(
                     *(DeliveryResult(d.item_id, d.user_id, "pending", attempt_counted=False) for d in unsent)
                 )
             if self._in_flight:
                 await asyncio.gather(*self._in_flight, return_exceptions=True)
-            await self._record_unrecorded()
+            await self.results.record_unrecorded()
         await self.progress.maybe_report(bot, force=True)
         await self.reviser.report(bot)
         return await self._next_due()
@@ -398,7 +373,7 @@ class Broadcaster:
             if not d.subscribed
         ]
         if left:
-            await self._record(left)
+            await self.results.record(left)
             self.counters.dropped += len(left)
         wanted: dict[int, DueDelivery] = {}
         for delivery in batch:
@@ -422,36 +397,34 @@ class Broadcaster:
 
     async def _start(self, bot: Bot, delivery: DueDelivery) -> bool:
         """Send one claimed delivery when its turn comes; False when stopping (it was not sent)."""
-        copy = await self._copy(delivery)
-        while copy is not None and copy.needs_upload and copy.item_id in self._uploads:
-            await self._uploads[copy.item_id].wait()  # its file is on its way: reuse Telegram's file_id
-            copy = await self._copy(delivery)
+        copy = await self.copies.get(delivery)
+        while copy is not None and (upload := self.uploads.under_way(copy)) is not None:
+            await upload.wait()  # its file is on its way: reuse Telegram's file_id
+            copy = await self.copies.get(delivery)
         if await self._unsendable(delivery, copy) or copy is None:
             return True
-        path = copy.media.path if copy.media is not None else None
-        if copy.needs_upload and not await asyncio.to_thread(Path(path or "").is_file):
+        if await self.uploads.file_missing(copy):
             # Moved or deleted since it was posted: this item's copies fail (retry-failed once it is back);
             # Telegram is not at fault, so nothing pauses the broadcast.
             self.counters.failed += 1
             log.error(
                 "broadcaster: news #%d: its file %s is gone", copy.item_id, copy.media and copy.media.path
             )
-            await self._write(
+            await self.results.write(
                 DeliveryResult(delivery.item_id, delivery.user_id, "failed", "the item's file is missing")
             )
             return True
-        if copy.needs_upload:
-            self._uploads[copy.item_id] = asyncio.Event()
+        self.uploads.begin(copy)
         await self._wait_turn()
         if self._stopping.is_set():
-            self._upload_ended(copy)
+            self.uploads.end(copy)
             return False
         known = self.newsroom.items.known_revision(copy.item_id)
         if known is not None and known > copy.revision:
             # Edited or retracted while this copy waited for its turn: render it again, or send nothing.
-            fresh = await self._copy(delivery, known)
+            fresh = await self.copies.get(delivery, known)
             if await self._unsendable(delivery, fresh) or fresh is None:
-                self._upload_ended(copy)
+                self.uploads.end(copy)
                 return True
             copy = fresh
         self._idle.clear()
@@ -469,7 +442,7 @@ class Broadcaster:
             outcome: Outcome
             message: Message | None = None
             try:
-                message = await self._send(bot, delivery, copy)
+                message = await send_copy(bot, delivery.user_id, copy, paid=self.paid)
             except (TelegramAPIError, OSError, TimeoutError) as exc:
                 outcome = classify(exc)
             else:
@@ -485,44 +458,10 @@ class Broadcaster:
             )
             self._free([delivery.user_id])
         else:
-            if message is not None and copy.needs_upload:
-                try:
-                    await self._learn_file_id(copy, message)
-                except Exception:
-                    log.exception("broadcaster: news #%d: cannot keep its file_id", copy.item_id)
+            if message is not None and await self.uploads.learn(copy, message):
+                self.copies.forget(copy.item_id)  # the next copies go with the file_id
         finally:
-            self._upload_ended(copy)
-
-    async def _send(self, bot: Bot, delivery: DueDelivery, copy: Copy) -> Message:
-        """The one call to Telegram a delivery makes: a message, or the item's photo or document with the
-        text as its caption (Telegram's `file_id` once known, else the file, uploaded once)."""
-        chat, media = delivery.user_id, copy.media
-        paid = True if self.paid else None
-        if media is None:
-            return await bot.send_message(chat, copy.text, allow_paid_broadcast=paid)
-        file = media.file_id or FSInputFile(media.path or "")
-        if media.kind == "photo":
-            return await bot.send_photo(chat, file, caption=copy.text, allow_paid_broadcast=paid)
-        return await bot.send_document(chat, file, caption=copy.text, allow_paid_broadcast=paid)
-
-    async def _learn_file_id(self, copy: Copy, message: Message) -> None:
-        """After the first upload: keep Telegram's `file_id`, so no other copy uploads the file again."""
-        if message.photo:
-            file_id = message.photo[-1].file_id
-        elif message.document is not None:
-            file_id = message.document.file_id
-        else:
-            return
-        await self.newsroom.items.set_media_file_id(copy.item_id, file_id)
-        for key in [key for key in self._rendered if key[0] == copy.item_id]:
-            del self._rendered[key]
-
-    def _upload_ended(self, copy: Copy) -> None:
-        """The upload of `copy`'s file is over (done or failed): the deliveries waiting for it go on."""
-        if copy.needs_upload:
-            event = self._uploads.pop(copy.item_id, None)
-            if event is not None:
-                event.set()
+            self.uploads.end(copy)
 
     async def _apply(
         self, delivery: DueDelivery, outcome: Outcome, message: Message | None, copy: Copy
@@ -531,14 +470,12 @@ class Broadcaster:
         item, chat = delivery.item_id, delivery.user_id
         error = outcome.error or ""
         if outcome.action is Action.SENT:
-            self._successes += 1
-            self._failed_at.pop((item, chat), None)
-            self._first_fault.pop((item, chat), None)
+            self.outage.succeeded((item, chat))
             if self._outage_level:
                 log.warning("broadcaster: Telegram answers again; the broadcast resumes")
                 self._outage_level = 0
             self.counters.sent += 1
-            await self._write(
+            await self.results.write(
                 DeliveryResult(
                     item,
                     chat,
@@ -559,22 +496,22 @@ class Broadcaster:
                     error,
                 )
             self._stopping.set()
-            await self._write(self._again(delivery, error, self.wall(), counted=False))
+            await self.results.write(self._again(delivery, error, self.wall(), counted=False))
         elif outcome.action is Action.PAUSE_ALL:
             resume = self._stamp(self._pause_all(outcome.retry_after))
             self.counters.retry_after += 1
-            await self._write(self._again(delivery, error, resume, counted=False))
+            await self.results.write(self._again(delivery, error, resume, counted=False))
         elif outcome.action is Action.UNSUBSCRIBE:
             self.counters.dropped += 1
             log.info("broadcaster: user %d cannot receive messages (%s): unsubscribed", chat, error)
-            await self._write(DeliveryResult(item, chat, "dropped", error, unsubscribe=True))
+            await self.results.write(DeliveryResult(item, chat, "dropped", error, unsubscribe=True))
         elif outcome.action is Action.DROP:
             self.counters.dropped += 1
-            await self._write(DeliveryResult(item, chat, "dropped", error))
+            await self.results.write(DeliveryResult(item, chat, "dropped", error))
         elif outcome.action is Action.FAIL:
             self.counters.failed += 1
             log.warning("broadcaster: item %d to %d refused: %s", item, chat, error)
-            await self._write(DeliveryResult(item, chat, "failed", error))
+            await self.results.write(DeliveryResult(item, chat, "failed", error))
         else:
             await self._fault(delivery, error)
 
@@ -586,27 +523,14 @@ class Broadcaster:
         )
 
     async def _fault(self, delivery: DueDelivery, error: str) -> None:
-        """A 5xx or a network error. The first time, or while no other chat gets through, it is Telegram's:
-        the whole broadcast pauses and the delivery keeps its attempt. Again after other chats succeeded, it
-        is this chat's: the delivery backs off and loses an attempt. So is a fault that has lasted
-        `outage_patience` (a delivery left alone at the end of a broadcast has no other chat to compare
-        with)."""
-        key = (delivery.item_id, delivery.user_id)
-        first = self._first_fault.setdefault(key, self.clock())
-        own = (
-            self._failed_at.get(key, self._successes) < self._successes
-            or self.clock() - first >= self.outage_patience
-        )
-        self._failed_at[key] = self._successes
-        if own:
+        """A 5xx or a network error: Telegram's (the whole broadcast pauses, the delivery keeps its attempt)
+        or this chat's (the delivery backs off and loses an attempt), as `outage.py` judges."""
+        if self.outage.own_fault((delivery.item_id, delivery.user_id)):
             await self._retry_or_fail(delivery, error)
             return
-        if len(self._failed_at) > 10_000:
-            self._failed_at.clear()
-            self._first_fault.clear()
         resume = self._stamp(self._outage(error))
         self.counters.retried += 1
-        await self._write(self._again(delivery, error, resume, counted=False))
+        await self.results.write(self._again(delivery, error, resume, counted=False))
 
     def _outage(self, error: str) -> float:
         """Pause every send; a fault from a request made after the last pause ended doubles the pause (up to
@@ -633,32 +557,11 @@ class Broadcaster:
             log.warning(
                 "broadcaster: item %d to %d failed after %d attempts: %s", item, chat, attempts, error
             )
-            await self._write(DeliveryResult(item, chat, "failed", error))
+            await self.results.write(DeliveryResult(item, chat, "failed", error))
             return
         self.counters.retried += 1
         log.info("broadcaster: news #%d to %d: %s; retry in %.0f s", item, chat, error, delay)
-        await self._write(self._again(delivery, error, self.wall() + delay))
-
-    # -- writing results -------------------------------------------------------------------------------------
-    async def _write(self, *results: DeliveryResult) -> None:
-        """Write the results of claimed deliveries, then free their places in the window. Results that arrive
-        while a write runs are written together by the next one: one transaction per batch, not per message.
-        The caller that finds no write running does the writing, for every result that arrives meanwhile."""
-        self._writes.extend(results)
-        if self._writing:
-            return
-        self._writing = True
-        try:
-            if self.write_linger:
-                await self.sleep(
-                    self.write_linger
-                )  # let the results of the next few messages join this write
-            while self._writes:
-                batch, self._writes = self._writes, []
-                await self._record(batch)
-                self._free([r.user_id for r in batch])
-        finally:
-            self._writing = False
+        await self.results.write(self._again(delivery, error, self.wall() + delay))
 
     def _free(self, chats: list[int]) -> None:
         """These chats' claimed rows are written (or kept to write later): their places are free."""
@@ -671,77 +574,21 @@ class Broadcaster:
         self._freed.clear()
         await self._freed.wait()
 
-    async def _record(self, results: list[DeliveryResult]) -> bool:
-        """Write results in one transaction, retrying with a short backoff; if the database still refuses,
-        keep them for `_record_unrecorded` (their rows stay `sending`: nothing sends them again meanwhile)."""
-        for attempt in range(self.record_attempts):
-            try:
-                await self.newsroom.outbox.record(results)
-            except Exception as exc:
-                if attempt + 1 < self.record_attempts:
-                    log.warning("broadcaster: cannot record %d deliveries (%s); retrying", len(results), exc)
-                    await self.sleep(self.record_backoff * 2**attempt)
-                    continue
-                log.exception("broadcaster: cannot record %d deliveries; kept to record later", len(results))
-                self._unrecorded.extend(results)
-                return False
-            return True
-        return False  # pragma: no cover (record_attempts >= 1)
-
-    async def _record_unrecorded(self) -> bool:
-        """Write the results kept in memory; True when none is left."""
-        if not self._unrecorded:
-            return True
-        try:
-            await self.newsroom.outbox.record(self._unrecorded)
-        except Exception as exc:
-            log.warning("broadcaster: still cannot record %d deliveries: %s", len(self._unrecorded), exc)
-            return False
-        log.info("broadcaster: recorded %d deliveries late", len(self._unrecorded))
-        self._unrecorded.clear()
-        return True
-
     async def _unsendable(self, delivery: DueDelivery, copy: Copy | None) -> bool:
         """The item is gone or retracted: record the delivery failed or dropped (True), or send it (False)."""
         if copy is None:
             self.counters.failed += 1
-            await self._write(
+            await self.results.write(
                 DeliveryResult(delivery.item_id, delivery.user_id, "failed", "news item not found")
             )
             return True
         if copy.retracted:
             self.counters.dropped += 1
-            await self._write(
+            await self.results.write(
                 DeliveryResult(delivery.item_id, delivery.user_id, "dropped", "retracted before delivery")
             )
             return True
         return False
-
-    async def _copy(self, delivery: DueDelivery, revision: int | None = None) -> Copy | None:
-        """The item in the subscriber's language, rendered once per (item, language, revision): the revision
-        the row was claimed at (or `revision`); an item found newer than that is rendered as it is now."""
-        locale = subscriber_locale(delivery.locale, delivery.language_code, self.default_locale)
-        wanted = revision or delivery.revision
-        copy = self._rendered.get((delivery.item_id, locale, wanted)) if wanted is not None else None
-        if copy is None:
-            item = await self.newsroom.items.get(delivery.item_id)
-            if item is None:
-                return None
-            if len(self._rendered) >= 64:
-                self._rendered.clear()
-            text = self.render(self.i18n.translator(locale), item.draft, item.created_at)
-            copy = Copy(
-                item_id=item.id,
-                locale=locale,
-                text=text,
-                media=item.media,
-                retracted=item.retracted_at is not None,
-                revision=item.revision,
-            )
-            self._rendered[item.id, locale, item.revision] = copy
-            if wanted is not None:
-                self._rendered[item.id, locale, wanted] = copy  # newer than claimed: better still
-        return copy
 
     # -- pacing ----------------------------------------------------------------------------------------------
     def _chat_busy(self, chat: int) -> bool:
