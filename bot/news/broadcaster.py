@@ -29,7 +29,7 @@ import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
@@ -43,11 +43,11 @@ from bot.news.copies import Copies, Copy, Render, send_copy
 from bot.news.items import render_item
 from bot.news.outage import OutageDetector
 from bot.news.outbox import DeliveryResult, DueDelivery
-from bot.news.outcomes import SENT, Action, Outcome, classify, retry_delay
+from bot.news.outcomes import SENT, Outcome, classify
 from bot.news.pacer import PER_CHAT_INTERVAL, Clock, Pacer
 from bot.news.progress import ProgressReporter
 from bot.news.repository import Newsroom
-from bot.news.results import FAST_RATE, WRITE_LINGER, ResultWriter
+from bot.news.results import FAST_RATE, WRITE_LINGER, ResultWriter, Retries
 from bot.news.revisions import Claim, Job, Reviser
 from bot.news.uploads import Uploads
 
@@ -56,17 +56,6 @@ log = logging.getLogger(__name__)
 SHORT_PAUSE = 0.05  # a pause this short is not cut by `stop()` (the caller looks again right after)
 
 Sleep = Callable[[float], Awaitable[None]]
-
-
-@dataclass
-class BroadcastCounters:
-    """What this process has done since it started (the store holds the durable figures)."""
-
-    sent: int = 0
-    dropped: int = 0
-    failed: int = 0
-    retried: int = 0
-    retry_after: int = 0
 
 
 class Broadcaster:
@@ -109,9 +98,6 @@ class Broadcaster:
         # Rows held `sending` at once: a quarter of a second of sending, enough to keep the rate when Telegram
         # answers in ~200 ms; these are also the only messages a crash can repeat.
         self.max_in_flight = max_in_flight or max(1, math.ceil(rate / 4))
-        self.max_attempts = max_attempts
-        self.backoff = backoff
-        self.max_backoff = max_backoff
         self.outage_backoff = outage_backoff
         self.max_outage_backoff = max_outage_backoff
         self.poll_interval = poll_interval
@@ -121,16 +107,18 @@ class Broadcaster:
         # transaction for ~20 messages, not ~3.
         self.results = ResultWriter(
             newsroom.outbox,
+            wall=wall,
             sleep=sleep,
             free=self._free,
+            outage=OutageDetector(clock, patience=outage_patience),
+            retries=Retries(max_attempts, backoff, max_backoff),
             attempts=record_attempts,
             backoff=record_backoff,
             linger=write_linger if write_linger is not None else (WRITE_LINGER if rate > FAST_RATE else 0.0),
         )
         self.copies = Copies(newsroom.items, i18n, render, default_locale)
         self.uploads = Uploads(newsroom.items)
-        self.outage = OutageDetector(clock, patience=outage_patience)
-        self.counters = BroadcastCounters()
+        self.counters = self.results.counters
         # aiogram parses every answer as `Response[<result type>]`, a generic model pydantic caches weakly: a
         # garbage collection drops it, and the next answer rebuilds it (~5 ms). At hundreds of messages a
         # second that happened dozens of times a second; holding the answer types of a broadcast keeps them.
@@ -322,7 +310,7 @@ class Broadcaster:
         known = [moment for moment in moments if moment is not None]
         return max(min(known) - self.wall(), 0.0) if known else None
 
-    # -- the lane the reviser runs its edits and deletions in ------------------------------------------------
+    # -- the lane the reviser runs its changes in, and the brakes the results pull --------------------------
     @property
     def stopping(self) -> bool:
         return self._stopping.is_set()
@@ -330,10 +318,22 @@ class Broadcaster:
     def pause_all(self, retry_after: float) -> float:
         return self._stamp(self._pause_all(retry_after))
 
+    def outage_pause(self, error: str) -> float:
+        return self._stamp(self._outage(error))
+
+    def resumed(self) -> None:
+        if self._outage_level:
+            log.warning("broadcaster: Telegram answers again; the broadcast resumes")
+            self._outage_level = 0
+
     def refused_token(self, reason: str) -> None:
         if not self._unauthorized:
             self._unauthorized = True
-            log.error("broadcaster: Telegram refused the bot token (401: %s); the broadcaster stops", reason)
+            log.error(
+                "broadcaster: Telegram refused the bot token (401: %s); the broadcaster stops, every "
+                "delivery stays pending",
+                reason,
+            )
         self._stopping.set()
 
     async def launch(self, chat: int, claim: Claim, job: Job) -> bool:
@@ -448,7 +448,7 @@ class Broadcaster:
             else:
                 outcome = SENT
             # Recorded sent first: a failure to keep the file_id below must not leave the row `sending`.
-            await self._apply(delivery, outcome, message, copy)
+            await self.results.settle(delivery, outcome, message, copy, self)
         except Exception:
             # The row stays `sending` and is sent again after a restart.
             log.exception(
@@ -462,75 +462,6 @@ class Broadcaster:
                 self.copies.forget(copy.item_id)  # the next copies go with the file_id
         finally:
             self.uploads.end(copy)
-
-    async def _apply(
-        self, delivery: DueDelivery, outcome: Outcome, message: Message | None, copy: Copy
-    ) -> None:
-        """Record what the send came to, and count it."""
-        item, chat = delivery.item_id, delivery.user_id
-        error = outcome.error or ""
-        if outcome.action is Action.SENT:
-            self.outage.succeeded((item, chat))
-            if self._outage_level:
-                log.warning("broadcaster: Telegram answers again; the broadcast resumes")
-                self._outage_level = 0
-            self.counters.sent += 1
-            await self.results.write(
-                DeliveryResult(
-                    item,
-                    chat,
-                    "sent",
-                    message_id=message.message_id if message is not None else None,
-                    locale=copy.locale,
-                    sent_at=self.wall(),
-                    revision=copy.revision,
-                )
-            )
-        elif outcome.action is Action.STOP:
-            # Not this delivery's fault: it stays pending, with every other one, for a bot with a valid token.
-            if not self._unauthorized:
-                self._unauthorized = True
-                log.error(
-                    "broadcaster: Telegram refused the bot token (401: %s); the broadcaster stops, every "
-                    "delivery stays pending",
-                    error,
-                )
-            self._stopping.set()
-            await self.results.write(self._again(delivery, error, self.wall(), counted=False))
-        elif outcome.action is Action.PAUSE_ALL:
-            resume = self._stamp(self._pause_all(outcome.retry_after))
-            self.counters.retry_after += 1
-            await self.results.write(self._again(delivery, error, resume, counted=False))
-        elif outcome.action is Action.UNSUBSCRIBE:
-            self.counters.dropped += 1
-            log.info("broadcaster: user %d cannot receive messages (%s): unsubscribed", chat, error)
-            await self.results.write(DeliveryResult(item, chat, "dropped", error, unsubscribe=True))
-        elif outcome.action is Action.DROP:
-            self.counters.dropped += 1
-            await self.results.write(DeliveryResult(item, chat, "dropped", error))
-        elif outcome.action is Action.FAIL:
-            self.counters.failed += 1
-            log.warning("broadcaster: item %d to %d refused: %s", item, chat, error)
-            await self.results.write(DeliveryResult(item, chat, "failed", error))
-        else:
-            await self._fault(delivery, error)
-
-    @staticmethod
-    def _again(delivery: DueDelivery, error: str, at: float, *, counted: bool = True) -> DeliveryResult:
-        """Back to pending, due at `at` (wall seconds); `counted=False`: not the delivery's fault."""
-        return DeliveryResult(
-            delivery.item_id, delivery.user_id, "pending", error, next_attempt_at=at, attempt_counted=counted
-        )
-
-    async def _fault(self, delivery: DueDelivery, error: str) -> None:
-        """A 5xx or a network error: Telegram's (the whole broadcast pauses, the delivery keeps its attempt)
-        or this chat's (the delivery backs off and loses an attempt), as `outage.py` judges."""
-        if self.outage.own_fault((delivery.item_id, delivery.user_id)):
-            await self._retry_or_fail(delivery, error)
-            return
-        resume = self._stamp(self._outage(error))
-        self.counters.retried += 1
-        await self.results.write(self._again(delivery, error, resume, counted=False))
 
     def _outage(self, error: str) -> float:
         """Pause every send; a fault from a request made after the last pause ended doubles the pause (up to
@@ -547,21 +478,6 @@ class Broadcaster:
     def _stamp(self, moment: float) -> float:
         """A moment of the pacing clock as wall time, to store."""
         return self.wall() + max(moment - self.clock(), 0.0)
-
-    async def _retry_or_fail(self, delivery: DueDelivery, error: str) -> None:
-        item, chat = delivery.item_id, delivery.user_id
-        attempts = delivery.attempts + 1
-        delay = retry_delay(attempts, self.max_attempts, self.backoff, self.max_backoff)
-        if delay is None:
-            self.counters.failed += 1
-            log.warning(
-                "broadcaster: item %d to %d failed after %d attempts: %s", item, chat, attempts, error
-            )
-            await self.results.write(DeliveryResult(item, chat, "failed", error))
-            return
-        self.counters.retried += 1
-        log.info("broadcaster: news #%d to %d: %s; retry in %.0f s", item, chat, error, delay)
-        await self.results.write(self._again(delivery, error, self.wall() + delay))
 
     def _free(self, chats: list[int]) -> None:
         """These chats' claimed rows are written (or kept to write later): their places are free."""
