@@ -11,7 +11,7 @@ chat), what each API result means in `outcomes.py`, whether a 5xx or a network e
 broadcast pauses, probing with a backoff capped at `max_outage_backoff`) or the chat's own fault in
 `outage.py`, writing results in batches in `results.py`, the copy each subscriber gets (rendered once per
 item, language and revision) in `copies.py`, a file uploaded once in `uploads.py`, the admin's progress
-message in `progress.py`, and edits and deletions of delivered copies in `revisions.py` (run in this
+message in `progress.py`, and edits and deletions of delivered copies in `reviser.py` (run in this
 broadcaster's window and pace). With `paid` (`BROADCAST_PAID`) every message goes with
 `allow_paid_broadcast`: Telegram then allows up to 1,000 a second and bills each one.
 
@@ -48,7 +48,7 @@ from bot.news.pacer import PER_CHAT_INTERVAL, Clock, Pacer
 from bot.news.progress import ProgressReporter
 from bot.news.repository import Newsroom
 from bot.news.results import FAST_RATE, WRITE_LINGER, ResultWriter, Retries
-from bot.news.revisions import Claim, Job, Reviser
+from bot.news.reviser import Claim, Job, Reviser
 from bot.news.uploads import Uploads
 
 log = logging.getLogger(__name__)

@@ -1,12 +1,14 @@
-"""News items (`news_item`) and their audit log (`news_audit`), and the `Newsroom` facade over items, their
-outbox (`outbox.py`) and the change outbox (`changes.py`). The values are in `models.py`; each table's SQL
-lives with its repository, so a transaction here that also queues deliveries or changes calls theirs."""
+"""News items (`news_item`), each action on one noted in the audit log (`audit.py`), and the `Newsroom`
+facade over items, their outbox (`outbox.py`) and the change outbox (`changes.py`). The values are in
+`models.py`; each table's SQL lives with its repository, so a transaction here that also queues deliveries
+or changes calls theirs."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from bot.news import changes, outbox
+from bot.news import audit, changes, outbox
+from bot.news.audit import AuditLog
 from bot.news.changes import ChangeRepository
 from bot.news.models import (
     MEDIA_KINDS,
@@ -46,6 +48,7 @@ class NewsRepository:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.log = AuditLog(db)
         # Item -> its latest revision stored by this process (an edit or a retraction): the broadcaster
         # looks here before each send, so a copy claimed before the change and not sent yet is rendered
         # again (or not sent). A change made by another process (the shell) is caught when the copy is
@@ -108,16 +111,9 @@ class NewsRepository:
             )
             item_id = int(cur.lastrowid or 0)
             if send_at is not None:
-                await conn.execute(
-                    "INSERT INTO news_audit (item_id, action, actor, at, detail) "
-                    "VALUES (?, 'scheduled', ?, ?, ?)",
-                    (item_id, actor, now, stamp(send_at)),
-                )
+                await audit.note(conn, item_id, "scheduled", actor, stamp(send_at))
                 return PostResult(item_id=item_id, created=True, recipients=0)
-            await conn.execute(
-                "INSERT INTO news_audit (item_id, action, actor, at) VALUES (?, 'posted', ?, ?)",
-                (item_id, actor, now),
-            )
+            await audit.note(conn, item_id, "posted", actor)
             recipients = await outbox.queue_all(conn, item_id)
         return PostResult(item_id=item_id, created=True, recipients=recipients)
 
@@ -146,11 +142,7 @@ class NewsRepository:
                     await conn.execute(
                         "UPDATE news_item SET finished_at = ? WHERE id = ?", (utcnow(), item_id)
                     )
-                await conn.execute(
-                    "INSERT INTO news_audit (item_id, action, actor, at, detail) "
-                    "VALUES (?, 'released', 'schedule', ?, ?)",
-                    (item_id, utcnow(), str(recipients)),
-                )
+                await audit.note(conn, item_id, "released", "schedule", str(recipients))
             released.append(PostResult(item_id=item_id, created=True, recipients=recipients))
         return released
 
@@ -179,10 +171,7 @@ class NewsRepository:
             )
             if cur.rowcount != 1:
                 return False
-            await conn.execute(
-                "INSERT INTO news_audit (item_id, action, actor, at) VALUES (?, 'cancelled', ?, ?)",
-                (item_id, actor, utcnow()),
-            )
+            await audit.note(conn, item_id, "cancelled", actor)
         return True
 
     async def set_media_file_id(self, item_id: int, file_id: str) -> None:
@@ -239,10 +228,7 @@ class NewsRepository:
                 return None
             revision = int(row[0])
             queued = await changes.queue_edits(conn, item_id, locales, revision)
-            await conn.execute(
-                "INSERT INTO news_audit (item_id, action, actor, at, detail) VALUES (?, 'edited', ?, ?, ?)",
-                (item_id, actor, utcnow(), f"{' '.join(locales)};{queued}"),
-            )
+            await audit.note(conn, item_id, "edited", actor, f"{' '.join(locales)};{queued}")
         self._revisions[item_id] = revision
         return queued
 
@@ -272,11 +258,7 @@ class NewsRepository:
                 "UPDATE news_item SET finished_at = coalesce(finished_at, ?) WHERE id = ?",
                 (utcnow(), item_id),
             )
-            await conn.execute(
-                "INSERT INTO news_audit (item_id, action, actor, at, detail) "
-                "VALUES (?, 'retracted', ?, ?, ?)",
-                (item_id, actor, utcnow(), str(queued)),
-            )
+            await audit.note(conn, item_id, "retracted", actor, str(queued))
         self._revisions[item_id] = revision
         return queued
 
@@ -304,11 +286,7 @@ class NewsRepository:
                     utcnow(),
                 ),
             )
-            await conn.execute(
-                "INSERT INTO news_audit (item_id, action, actor, at, detail) "
-                "VALUES (?, 'seeded', 'content', ?, ?)",
-                (int(cur.lastrowid or 0), utcnow(), key),
-            )
+            await audit.note(conn, int(cur.lastrowid or 0), "seeded", "content", key)
         return True
 
     async def get(self, item_id: int) -> NewsItem | None:
@@ -335,32 +313,18 @@ class NewsRepository:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
 
+    # The audit log is `audit.py`'s; handlers have long asked the items for it.
     async def record(self, item_id: int, action: str, actor: str, detail: str | None = None) -> None:
         """An audit line for an action that is not `post()` (which records its own, in its transaction)."""
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO news_audit (item_id, action, actor, at, detail) VALUES (?, ?, ?, ?, ?)",
-                (item_id, action, actor, utcnow(), detail),
-            )
+        await self.log.record(item_id, action, actor, detail)
 
     async def audit_log(self, limit: int = 20) -> list[AuditEntry]:
         """The latest audit lines, newest first."""
-        async with self.db.read(
-            "SELECT item_id, action, actor, at, detail FROM news_audit ORDER BY id DESC LIMIT ?", (limit,)
-        ) as cur:
-            rows = await cur.fetchall()
-        return [
-            AuditEntry(item_id=row[0], action=row[1], actor=row[2], at=parse_time(row[3]), detail=row[4])
-            for row in rows
-        ]
+        return await self.log.latest(limit)
 
     async def audit(self, item_id: int) -> list[tuple[str, str]]:
         """(action, actor) rows for one item, oldest first."""
-        async with self.db.read(
-            "SELECT action, actor FROM news_audit WHERE item_id = ? ORDER BY id", (item_id,)
-        ) as cur:
-            rows = await cur.fetchall()
-        return [(row[0], row[1]) for row in rows]
+        return await self.log.of_item(item_id)
 
 
 class Newsroom:

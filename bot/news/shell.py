@@ -12,16 +12,8 @@ from pathlib import Path
 from bot.core.config import Settings
 from bot.core.i18n import LOCALES, create_i18n
 from bot.news.archive import ArchiveItem, seed_archive
-from bot.news.items import (
-    NewsEdit,
-    NewsFileError,
-    audit_detail,
-    draft_problems,
-    load_edit_file,
-    load_news_file,
-    parse_moment,
-    schedule_problem,
-)
+from bot.news.files import NewsEdit, load_edit_file, load_news_file
+from bot.news.items import NewsFileError, audit_detail, draft_problems, parse_moment, schedule_problem
 from bot.news.repository import AuditEntry, NewsDraft, NewsItem, Newsroom, PostResult
 from bot.store import Store
 
