@@ -10,6 +10,7 @@ none is forgotten.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -58,10 +59,22 @@ async def queue_retractions(conn: Any, item_id: int) -> int:
     return int(cur.rowcount)
 
 
-async def queue_stale(conn: Any, sent: Sequence[tuple[int, int]]) -> None:
-    """Copies just recorded sent: one rendered before its language was corrected is queued for an edit, one
-    of an item retracted meanwhile for deletion (a revision older than the item's, and nothing waiting)."""
-    if not sent:
+async def queue_stale(conn: Any, sent: Sequence[tuple[int, int, int | None]]) -> None:
+    """Copies just recorded sent, as (item, user, revision rendered from): one rendered before its language
+    was corrected is queued for an edit, one of an item retracted meanwhile for deletion. Almost always no
+    item of the batch changed since its copies were rendered: one read says so, and nothing more is done."""
+    oldest: dict[int, int] = {}
+    for item_id, _, revision in sent:
+        oldest[item_id] = min(oldest.get(item_id, revision or 0), revision or 0)
+    if not oldest:
+        return
+    async with conn.execute(
+        "SELECT id FROM news_item WHERE id IN (SELECT value FROM json_each(?)) "
+        "AND (retracted_at IS NOT NULL OR revision > ?)",
+        (json.dumps(list(oldest)), min(oldest.values())),
+    ) as cur:
+        changed = {int(row[0]) for row in await cur.fetchall()}
+    if not changed:
         return
     await conn.executemany(
         "INSERT INTO delivery_change (item_id, user_id, action, updated_at) "
@@ -74,7 +87,7 @@ async def queue_stale(conn: Any, sent: Sequence[tuple[int, int]]) -> None:
         "action = CASE WHEN delivery_change.action = 'retract' THEN 'retract' ELSE excluded.action END, "
         "state = 'pending', generation = generation + 1, attempts = 0, next_attempt_at = 0, "
         "last_error = NULL, media_kept = 0, updated_at = excluded.updated_at",
-        [(utcnow(), item_id, user_id) for item_id, user_id in sent],
+        [(utcnow(), item_id, user_id) for item_id, user_id, _ in sent if item_id in changed],
     )
 
 

@@ -208,7 +208,8 @@ class OutboxRepository:
                     for r in results
                 ],
             )
-            await changes.queue_stale(conn, [(r.item_id, r.user_id) for r in results if r.state == "sent"])
+            sent = [(r.item_id, r.user_id, r.revision) for r in results if r.state == "sent"]
+            await changes.queue_stale(conn, sent)
             unsubscribed = [(r.user_id,) for r in results if r.unsubscribe]
             if unsubscribed:
                 await conn.executemany("DELETE FROM subscription WHERE user_id = ?", unsubscribed)
