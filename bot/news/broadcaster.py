@@ -367,14 +367,7 @@ class Broadcaster:
         """Claim (mark `sending`, in one transaction) up to `free` due deliveries whose chat may get a message
         now, one per chat, into `_claimed`; drop those whose subscriber has left. False: nothing was done,
         every due row waits for its chat."""
-        left = [
-            DeliveryResult(d.item_id, d.user_id, "dropped", "unsubscribed before delivery")
-            for d in batch
-            if not d.subscribed
-        ]
-        if left:
-            await self.results.record(left)
-            self.counters.dropped += len(left)
+        left = await self.results.unsubscribed([d for d in batch if not d.subscribed])
         wanted: dict[int, DueDelivery] = {}
         for delivery in batch:
             if len(wanted) >= free:
@@ -383,7 +376,7 @@ class Broadcaster:
             if delivery.subscribed and chat not in wanted and not self._chat_busy(chat):
                 wanted[chat] = delivery
         if not wanted:
-            return bool(left)
+            return left
         keys = await self.newsroom.outbox.claim([(d.item_id, d.user_id) for d in wanted.values()])
         claimed = [
             replace(d, revision=keys[d.item_id, d.user_id])
@@ -401,18 +394,10 @@ class Broadcaster:
         while copy is not None and (upload := self.uploads.under_way(copy)) is not None:
             await upload.wait()  # its file is on its way: reuse Telegram's file_id
             copy = await self.copies.get(delivery)
-        if await self._unsendable(delivery, copy) or copy is None:
+        if await self.results.unsendable(delivery, copy) or copy is None:
             return True
         if await self.uploads.file_missing(copy):
-            # Moved or deleted since it was posted: this item's copies fail (retry-failed once it is back);
-            # Telegram is not at fault, so nothing pauses the broadcast.
-            self.counters.failed += 1
-            log.error(
-                "broadcaster: news #%d: its file %s is gone", copy.item_id, copy.media and copy.media.path
-            )
-            await self.results.write(
-                DeliveryResult(delivery.item_id, delivery.user_id, "failed", "the item's file is missing")
-            )
+            await self.results.file_missing(delivery, copy)
             return True
         self.uploads.begin(copy)
         await self._wait_turn()
@@ -423,7 +408,7 @@ class Broadcaster:
         if known is not None and known > copy.revision:
             # Edited or retracted while this copy waited for its turn: render it again, or send nothing.
             fresh = await self.copies.get(delivery, known)
-            if await self._unsendable(delivery, fresh) or fresh is None:
+            if await self.results.unsendable(delivery, fresh) or fresh is None:
                 self.uploads.end(copy)
                 return True
             copy = fresh
@@ -489,22 +474,6 @@ class Broadcaster:
         """Until a write frees a place in the window (requests in flight always end, and are written)."""
         self._freed.clear()
         await self._freed.wait()
-
-    async def _unsendable(self, delivery: DueDelivery, copy: Copy | None) -> bool:
-        """The item is gone or retracted: record the delivery failed or dropped (True), or send it (False)."""
-        if copy is None:
-            self.counters.failed += 1
-            await self.results.write(
-                DeliveryResult(delivery.item_id, delivery.user_id, "failed", "news item not found")
-            )
-            return True
-        if copy.retracted:
-            self.counters.dropped += 1
-            await self.results.write(
-                DeliveryResult(delivery.item_id, delivery.user_id, "dropped", "retracted before delivery")
-            )
-            return True
-        return False
 
     # -- pacing ----------------------------------------------------------------------------------------------
     def _chat_busy(self, chat: int) -> bool:

@@ -150,7 +150,45 @@ class ResultWriter:
         self.unrecorded.clear()
         return True
 
-    # -- what a send came to ---------------------------------------------------------------------------------
+    # -- what a delivery came to ----------------------------------------------------------------------------
+    async def unsubscribed(self, deliveries: list[DueDelivery]) -> bool:
+        """Due deliveries whose subscriber left before their turn: dropped. True when there were any."""
+        if deliveries:
+            await self.record(
+                [
+                    DeliveryResult(d.item_id, d.user_id, "dropped", "unsubscribed before delivery")
+                    for d in deliveries
+                ]
+            )
+            self.counters.dropped += len(deliveries)
+        return bool(deliveries)
+
+    async def unsendable(self, delivery: DueDelivery, copy: Copy | None) -> bool:
+        """The item is gone (None) or retracted: the delivery is recorded failed or dropped (True); False:
+        send it."""
+        if copy is None:
+            self.counters.failed += 1
+            await self.write(
+                DeliveryResult(delivery.item_id, delivery.user_id, "failed", "news item not found")
+            )
+            return True
+        if copy.retracted:
+            self.counters.dropped += 1
+            await self.write(
+                DeliveryResult(delivery.item_id, delivery.user_id, "dropped", "retracted before delivery")
+            )
+            return True
+        return False
+
+    async def file_missing(self, delivery: DueDelivery, copy: Copy) -> None:
+        """The item's file was moved or deleted since it was posted: its copies fail (retry-failed once it is
+        back); Telegram is not at fault, so nothing pauses the broadcast."""
+        self.counters.failed += 1
+        log.error("broadcaster: news #%d: its file %s is gone", copy.item_id, copy.media and copy.media.path)
+        await self.write(
+            DeliveryResult(delivery.item_id, delivery.user_id, "failed", "the item's file is missing")
+        )
+
     async def settle(
         self, delivery: DueDelivery, outcome: Outcome, message: Message | None, copy: Copy, brakes: Brakes
     ) -> None:
