@@ -86,14 +86,11 @@ class Broadcaster:
         write_linger: float | None = None,
     ) -> None:
         self.newsroom = newsroom
-        self.i18n = i18n
         self.rate = rate
         self.paid = paid  # BROADCAST_PAID: messages go with allow_paid_broadcast (up to 1,000 a second)
-        self.default_locale = default_locale
         self.clock = clock  # monotonic: paces
         self.wall = wall  # stamps stored rows (`next_attempt_at`)
         self.sleep = sleep
-        self.render = render
         self.pacer = Pacer(rate, clock)
         # Rows held `sending` at once: a quarter of a second of sending, enough to keep the rate when Telegram
         # answers in ~200 ms; these are also the only messages a crash can repeat.
