@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.news.models import NEWS_LOCALES
 from bot.store.db import Database
 from bot.store.users import utcnow
 
@@ -31,7 +32,7 @@ DELETE_MARGIN = 600.0
 async def queue_edits(conn: Any, item_id: int, locales: Sequence[str], revision: int) -> int:
     """Every copy sent in one of `locales` from a revision older than `revision` is to be edited; returns how
     many. A copy still in flight is queued when it is recorded, if it turns out stale (`queue_stale`)."""
-    wanted = [loc if loc in locales else None for loc in ("ru", "en", "zh")]
+    wanted = [loc if loc in locales else None for loc in NEWS_LOCALES]
     cur = await conn.execute(
         "INSERT INTO delivery_change (item_id, user_id, action, updated_at) "
         "SELECT item_id, user_id, 'edit', ? FROM delivery WHERE item_id = ? AND state = 'sent' "
