@@ -8,7 +8,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-NEWS_LOCALES: tuple[str, ...] = ("ru", "en", "zh")
+from bot.core.locales import LOCALES
+
+# An item's languages, the bot's: each has its `text_`, `title_` and `revised_<locale>` column.
+NEWS_LOCALES: tuple[str, ...] = LOCALES
 
 
 MEDIA_KINDS: tuple[str, ...] = ("photo", "document")

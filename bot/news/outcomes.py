@@ -25,6 +25,8 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 
+# The 400 an edit gets when the message already shows that text (it is done, not refused).
+NOT_MODIFIED = "message is not modified"
 # 400s that mean the chat is gone for good: the reader is unsubscribed, as after a 403.
 GONE_ERRORS = ("chat not found", "peer_id_invalid", "user not found")
 

@@ -16,6 +16,7 @@ from babel.dates import format_timedelta
 
 from bot.core.i18n import PoI18n, Translator
 from bot.news.outbox import ItemProgress, OutboxRepository
+from bot.news.outcomes import NOT_MODIFIED
 from bot.news.pacer import Clock
 
 log = logging.getLogger(__name__)
@@ -140,5 +141,5 @@ class ProgressReporter:
         except TelegramRetryAfter as exc:
             self.pause_all(exc.retry_after)
         except TelegramAPIError as exc:
-            if "message is not modified" not in exc.message:
+            if NOT_MODIFIED not in exc.message:
                 log.warning("broadcaster: cannot update the progress of news #%d: %s", progress.item_id, exc)

@@ -17,9 +17,8 @@ from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from bot.core.html import hitalic
 from bot.core.i18n import Translator
 from bot.news.changes import DELETE_MARGIN, DELETE_WINDOW, ChangeProgress, DueChange
-from bot.news.outcomes import Action, Outcome, classify
+from bot.news.outcomes import NOT_MODIFIED, Action, Outcome, classify
 
-NOT_MODIFIED = "message is not modified"
 GONE = ("message to edit not found", "message to delete not found", "message_id_invalid")
 CANNOT_DELETE = ("message can't be deleted", "message can not be deleted")
 
