@@ -49,6 +49,7 @@ from bot.news.progress import ProgressReporter
 from bot.news.repository import Newsroom
 from bot.news.results import FAST_RATE, WRITE_LINGER, ResultWriter, Retries
 from bot.news.reviser import Claim, Job, Reviser
+from bot.news.runner import BackgroundLoop
 from bot.news.uploads import Uploads
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,9 @@ SHORT_PAUSE = 0.05  # a pause this short is not cut by `stop()` (the caller look
 Sleep = Callable[[float], Awaitable[None]]
 
 
-class Broadcaster:
+class Broadcaster(BackgroundLoop):
+    name = "broadcaster"
+
     def __init__(
         self,
         newsroom: Newsroom,
@@ -85,19 +88,20 @@ class Broadcaster:
         record_backoff: float = 0.5,
         write_linger: float | None = None,
     ) -> None:
+        super().__init__(poll_interval)
         self.newsroom = newsroom
         self.rate = rate
         self.paid = paid  # BROADCAST_PAID: messages go with allow_paid_broadcast (up to 1,000 a second)
         self.clock = clock  # monotonic: paces
         self.wall = wall  # stamps stored rows (`next_attempt_at`)
         self.sleep = sleep
+        self.render = render
         self.pacer = Pacer(rate, clock)
         # Rows held `sending` at once: a quarter of a second of sending, enough to keep the rate when Telegram
         # answers in ~200 ms; these are also the only messages a crash can repeat.
         self.max_in_flight = max_in_flight or max(1, math.ceil(rate / 4))
         self.outage_backoff = outage_backoff
         self.max_outage_backoff = max_outage_backoff
-        self.poll_interval = poll_interval
         self.batch_size = batch_size
         # Recording an outcome can fail (another process holds the database past the busy timeout): retried a
         # few times, then kept in memory. Above FAST_RATE a write waits a moment for more results: one
@@ -113,7 +117,7 @@ class Broadcaster:
             backoff=record_backoff,
             linger=write_linger if write_linger is not None else (WRITE_LINGER if rate > FAST_RATE else 0.0),
         )
-        self.copies = Copies(newsroom.items, i18n, render, default_locale)
+        self.copies = Copies(newsroom.items, i18n, self.render, default_locale)
         self.uploads = Uploads(newsroom.items)
         self.counters = self.results.counters
         # aiogram parses every answer as `Response[<result type>]`, a generic model pydantic caches weakly: a
@@ -131,10 +135,6 @@ class Broadcaster:
             pause_all=self._pause_all,
         )
 
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = asyncio.Event()
-        self._wake = asyncio.Event()
-        self._idle = asyncio.Event()
         self._in_flight: set[asyncio.Task[None]] = set()
         self._claimed: deque[DueDelivery] = deque()  # claimed, waiting for their turn
         # The window: rows this process holds `sending` (claimed, in flight, or answered and not yet written).
@@ -157,25 +157,8 @@ class Broadcaster:
         self._outage_until = 0.0
         self._unauthorized = False
 
-    # -- lifecycle ------------------------------------------------------------------------------------------
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
-
-    @property
-    def state(self) -> str:
-        """`stopped`, `idle` (nothing due) or `sending`: for health checks."""
-        if not self.running:
-            return "stopped"
-        return "idle" if self._idle.is_set() else "sending"
-
-    async def start(self, bot: Bot) -> None:
-        if self.running:
-            return
-        self._stopping.clear()
-        await self.recover()
-        self._task = asyncio.create_task(self._run(bot), name="broadcaster")
-        log.info("broadcaster started (%.1f messages/s, %d in flight)", self.rate, self.max_in_flight)
+    def describe(self) -> str:
+        return f"{self.rate:.1f} messages/s, {self.max_in_flight} in flight"
 
     async def recover(self) -> int:
         """Deliveries left `sending` by a crash may or may not have arrived: send them again."""
@@ -188,56 +171,6 @@ class Broadcaster:
                 "broadcaster: %d edits or deletions were in flight at the last stop; redoing", changed
             )
         return recovered
-
-    async def stop(self) -> None:
-        """Stop between messages: requests in flight finish and are recorded, nothing new starts."""
-        self._stopping.set()
-        task, self._task = self._task, None
-        if task is not None:
-            await task
-            log.info("broadcaster stopped")
-
-    def wake(self) -> None:
-        """Look at the outbox now (an item was just posted) instead of at the next poll."""
-        self._idle.clear()
-        self._wake.set()
-
-    async def wait_idle(self) -> None:
-        """Until the running broadcaster has nothing due."""
-        await self._idle.wait()
-
-    # aiogram startup/shutdown hooks (polling, webhook and console all emit them)
-    async def on_startup(self, bot: Bot) -> None:
-        await self.start(bot)
-
-    async def on_shutdown(self) -> None:
-        await self.stop()
-
-    async def _run(self, bot: Bot) -> None:
-        while not self._stopping.is_set():
-            self._wake.clear()
-            try:
-                wait = await self.deliver_due(bot)
-            except Exception:
-                log.exception("broadcaster: unexpected error; retrying in %.0f s", self.poll_interval * 5)
-                await self._pause(self.poll_interval * 5)
-                continue
-            self._idle.set()
-            timeout = self.poll_interval if wait is None else min(max(wait, 0.0), self.poll_interval)
-            await self._pause(timeout, wakeable=True)
-
-    async def drain(self, bot: Bot) -> None:
-        """Deliver until the outbox holds nothing pending, sleeping (injected sleep) through backoffs.
-
-        For tests, the benchmark and the console; the running bot uses `start`.
-        """
-        if not self.running:
-            await self.recover()
-        while not self._stopping.is_set():
-            wait = await self.deliver_due(bot)
-            if wait is None:
-                break
-            await self._pause(wait)
 
     async def eta(self, item_id: int) -> float:
         """Seconds until this item (and the ones queued before it) should be delivered."""
