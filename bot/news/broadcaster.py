@@ -30,6 +30,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from functools import partial
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
@@ -43,11 +44,11 @@ from bot.news.copies import Copies, Copy, Render, send_copy
 from bot.news.items import render_item
 from bot.news.outage import OutageDetector
 from bot.news.outbox import DeliveryResult, DueDelivery
-from bot.news.outcomes import SENT, Outcome, classify
+from bot.news.outcomes import SENT, Action, Outcome, classify, retry_delay
 from bot.news.pacer import PER_CHAT_INTERVAL, Clock, Pacer
 from bot.news.progress import ProgressReporter
 from bot.news.repository import Newsroom
-from bot.news.results import FAST_RATE, WRITE_LINGER, ResultWriter, Retries
+from bot.news.results import FAST_RATE, WRITE_LINGER, ResultWriter
 from bot.news.reviser import Claim, Job, Reviser
 from bot.news.runner import BackgroundLoop
 from bot.news.uploads import Uploads
@@ -112,7 +113,9 @@ class Broadcaster(BackgroundLoop):
             sleep=sleep,
             free=self._free,
             outage=OutageDetector(clock, patience=outage_patience),
-            retries=Retries(max_attempts, backoff, max_backoff),
+            retry_in=partial(
+                retry_delay, max_attempts=max_attempts, backoff=backoff, max_backoff=max_backoff
+            ),
             attempts=record_attempts,
             backoff=record_backoff,
             linger=write_linger if write_linger is not None else (WRITE_LINGER if rate > FAST_RATE else 0.0),
@@ -334,14 +337,11 @@ class Broadcaster(BackgroundLoop):
         if self._stopping.is_set():
             self.uploads.end(copy)
             return False
-        known = self.newsroom.items.known_revision(copy.item_id)
-        if known is not None and known > copy.revision:
-            # Edited or retracted while this copy waited for its turn: render it again, or send nothing.
-            fresh = await self.copies.get(delivery, known)
-            if await self.results.unsendable(delivery, fresh) or fresh is None:
-                self.uploads.end(copy)
-                return True
-            copy = fresh
+        fresh = await self._fresh(delivery, copy)
+        if fresh is None:
+            self.uploads.end(copy)
+            return True
+        copy = fresh
         self._idle.clear()
         self.pacer.sent_to(delivery.user_id)
         task = asyncio.create_task(self._deliver(bot, delivery, copy))
@@ -373,7 +373,7 @@ class Broadcaster(BackgroundLoop):
             )
             self._free([delivery.user_id])
         else:
-            if message is not None and await self.uploads.learn(copy, message):
+            if outcome.action is Action.SENT and message and await self.uploads.learn(copy, message):
                 self.copies.forget(copy.item_id)  # the next copies go with the file_id
         finally:
             self.uploads.end(copy)
@@ -404,6 +404,17 @@ class Broadcaster(BackgroundLoop):
         """Until a write frees a place in the window (requests in flight always end, and are written)."""
         self._freed.clear()
         await self._freed.wait()
+
+    async def _fresh(self, delivery: DueDelivery, copy: Copy) -> Copy | None:
+        """`copy`, or the item as it is now when this process stored a newer revision (an edit, a retraction)
+        while the copy waited for its turn; None: not to be sent any more (recorded so)."""
+        known = self.newsroom.items.known_revision(copy.item_id)
+        if known is not None and known > copy.revision:
+            fresh = await self.copies.get(delivery, known)
+            if await self.results.unsendable(delivery, fresh) or fresh is None:
+                return None
+            copy = fresh
+        return copy
 
     # -- pacing ----------------------------------------------------------------------------------------------
     def _chat_busy(self, chat: int) -> bool:

@@ -22,7 +22,7 @@ from aiogram.types import Message
 from bot.news.copies import Copy
 from bot.news.outage import OutageDetector
 from bot.news.outbox import DeliveryResult, DueDelivery, OutboxRepository
-from bot.news.outcomes import Action, Outcome, retry_delay
+from bot.news.outcomes import Action, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +39,6 @@ class BroadcastCounters:
     failed: int = 0
     retried: int = 0
     retry_after: int = 0
-
-
-@dataclass(frozen=True)
-class Retries:
-    """A delivery at fault is tried `max_attempts` times, `backoff` s apart, doubling up to `max_backoff`."""
-
-    max_attempts: int = 5
-    backoff: float = 5.0
-    max_backoff: float = 300.0
 
 
 class Brakes(Protocol):
@@ -80,12 +71,13 @@ class ResultWriter:
         sleep: Callable[[float], Awaitable[None]],
         free: Callable[[list[int]], None],
         outage: OutageDetector,
-        retries: Retries = Retries(),
+        retry_in: Callable[[int], float | None],
         attempts: int = 3,
         backoff: float = 0.5,
         linger: float = 0.0,
     ) -> None:
-        """`free`: told the chats whose rows are written (or kept to write later): their places in the
+        """`retry_in`: seconds before a delivery at fault is tried again after so many attempts (None: it
+        fails). `free`: told the chats whose rows are written (or kept to write later): their places in the
         broadcaster's window are free. `attempts` and `backoff`: writing a batch is retried so, then the
         batch is kept. `linger`: how long a write waits for more results to join it."""
         self.outbox = outbox
@@ -93,7 +85,7 @@ class ResultWriter:
         self.sleep = sleep
         self.free = free
         self.outage = outage
-        self.retries = retries
+        self.retry_in = retry_in
         self.attempts = max(1, attempts)
         self.backoff = backoff
         self.linger = linger
@@ -240,8 +232,7 @@ class ResultWriter:
     async def _retry_or_fail(self, delivery: DueDelivery, error: str) -> None:
         item, chat = delivery.item_id, delivery.user_id
         attempts = delivery.attempts + 1
-        r = self.retries
-        delay = retry_delay(attempts, r.max_attempts, r.backoff, r.max_backoff)
+        delay = self.retry_in(attempts)
         if delay is None:
             self.counters.failed += 1
             log.warning(
