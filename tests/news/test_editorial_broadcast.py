@@ -375,3 +375,20 @@ def test_the_kept_media_line_reads_right_in_each_language(
     text = change_result(i18n.translator(locale), progress)
     assert expected in text.splitlines()[-1]
     assert language_of(text.splitlines()[-1]) == locale
+
+
+async def test_an_edited_title_reaches_the_copies_of_its_language(
+    store: Store, newsroom: Newsroom, i18n: PoI18n, clock: FakeClock, timed: TimedSession, tbot: Bot
+) -> None:
+    for uid, code in READERS.items():
+        await add_subscriber(store, uid, code)
+    titled = NewsDraft(texts=DRAFT.texts, titles={"ru": "Встреча", "en": "A meeting", "zh": "会面"})
+    item = (await newsroom.items.post(titled, actor="test")).item_id
+    await make_broadcaster(newsroom, i18n, clock).drain(tbot)
+    assert await newsroom.items.edit(item, {}, titles={"en": "A second meeting"}, actor="test") == 1
+    timed.times.clear()
+    await make_broadcaster(newsroom, i18n, clock).drain(tbot)
+    (edit,) = of(EditMessageText, timed)
+    assert edit.chat_id == 2
+    assert "<b>A second meeting</b>" in edit.text
+    assert DRAFT.texts["en"] in edit.text
