@@ -5,15 +5,16 @@ any of them is sent. At most `max_in_flight` rows are `sending` at any moment (c
 turn, in flight, or answered but not yet written): those are the only ones a crash leaves for the restart to
 send again, so they bound the repeats (of them, only the ones already sent are repeats); nothing is lost.
 
-The loop is here; each other job has its room beside it: the pace in `pacer.py` (at most `rate` messages a
-second overall, evenly spaced and never more than `rate` in any one-second window, never two a second to one
-chat), what each API result means in `outcomes.py`, whether a 5xx or a network error is an outage (the whole
-broadcast pauses, probing with a backoff capped at `max_outage_backoff`) or the chat's own fault in
-`outage.py`, writing results in batches in `results.py`, the copy each subscriber gets (rendered once per
-item, language and revision) in `copies.py`, a file uploaded once in `uploads.py`, the admin's progress
-message in `progress.py`, and edits and deletions of delivered copies in `reviser.py` (run in this
-broadcaster's window and pace). With `paid` (`BROADCAST_PAID`) every message goes with
-`allow_paid_broadcast`: Telegram then allows up to 1,000 a second and bills each one.
+The loop is here (started, stopped and woken as `runner.py` says); each other job has its room beside it:
+the pace in `pacer.py` (at most `rate` messages a second overall, evenly spaced and never more than `rate` in
+any one-second window, never two a second to one chat), what each API result means in `outcomes.py`, whether
+a 5xx or a network error is an outage (the whole broadcast pauses, probing with a backoff capped at
+`max_outage_backoff`) or the chat's own fault in `outage.py`, what a delivery came to, written in batches,
+in `results.py`, the copy each subscriber gets (rendered once per item, language and revision) in
+`copies.py`, a file uploaded once in `uploads.py`, the admin's progress message in `progress.py`, and edits
+and deletions of delivered copies in `reviser.py` (run in this broadcaster's window and pace). With `paid`
+(`BROADCAST_PAID`) every message goes with `allow_paid_broadcast`: Telegram then allows up to 1,000 a second
+and bills each one.
 
 Pacing runs on an injected monotonic `clock` (a wall clock stepping back or forth changes no pace); an
 injected `wall` clock only stamps stored rows (`next_attempt_at`); `sleep` is injected too, so tests pace
