@@ -1,20 +1,18 @@
 """The broadcaster: a background task that drains the news outbox as fast as Telegram allows, and no faster.
 
 Every delivery is a row in SQLite. A few due rows at a time are claimed (`sending`) in one transaction before
-any of them is sent, and what became of them is written in batches, one transaction for every result that
-arrived while the previous one was being written. At most `max_in_flight` rows are `sending` at any moment
-(claimed and waiting for their turn, in flight, or answered but not yet written): those are the only ones a
-crash leaves for the restart to send again, so they bound the repeats (of them, only the ones already sent
-are repeats); nothing is lost. When results cannot be written (the database is locked by another process),
-the write is retried with a short backoff, then kept in memory and written before anything else is sent.
+any of them is sent. At most `max_in_flight` rows are `sending` at any moment (claimed and waiting for their
+turn, in flight, or answered but not yet written): those are the only ones a crash leaves for the restart to
+send again, so they bound the repeats (of them, only the ones already sent are repeats); nothing is lost.
 
-The loop is here; the rules are pure and live beside it: the pace in `pacer.py` (at most `rate` messages a
-second overall, evenly spaced and never more than `rate` in any one-second window, never two a second to one
-chat), what each API result means in `outcomes.py` (a 429 pauses the whole broadcast for `retry_after`; a 403
-unsubscribes the user and drops the delivery; "chat not found" drops it; a 5xx or network error pauses the
-whole broadcast, probing with a backoff capped at `max_outage_backoff`, and counts against a delivery only
-when it fails again while other chats get through; a 401 stops the broadcaster with everything pending),
-and the admin's progress message in `progress.py`. Each item is rendered once per language. With `paid`
+The loop is here (started, stopped and woken as `runner.py` says); each other job has its room beside it:
+the pace from `core/pacing.py` (shared with the replies' budget when free, else at most `rate` a second, never
+two a second to one chat), what each API result means in `outcomes.py`, whether
+a 5xx or a network error is an outage (the whole broadcast pauses, probing with a backoff capped at
+`max_outage_backoff`) or the chat's own fault in `outage.py`, what a delivery came to, written in batches,
+in `results.py`, the copy each subscriber gets (rendered once per item, language and revision) in
+`copies.py`, a file uploaded once in `uploads.py`, the admin's progress message in `progress.py`, and edits
+and deletions of delivered copies in `reviser.py` (run in this broadcaster's window and pace). With `paid`
 (`BROADCAST_PAID`) every message goes with `allow_paid_broadcast`: Telegram then allows up to 1,000 a second
 and bills each one.
 
@@ -32,63 +30,39 @@ import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import replace
+from functools import partial
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.methods import Response
-from aiogram.types import FSInputFile, Message
+from aiogram.types import Message
 
-from bot.core.i18n import PoI18n, Translator
+from bot.core.i18n import PoI18n
 from bot.core.pacing import PER_CHAT_INTERVAL, Clock, Pacer, background
 from bot.core.retry import no_retry
-from bot.news.items import render_item, subscriber_locale
+from bot.news.copies import Copies, Copy, Render, send_copy
+from bot.news.items import render_item
+from bot.news.outage import OutageDetector
 from bot.news.outbox import DeliveryResult, DueDelivery
 from bot.news.outcomes import SENT, Action, Outcome, classify, retry_delay
 from bot.news.progress import ProgressReporter
-from bot.news.repository import Media, NewsDraft, Newsroom
-from bot.news.revisions import Claim, Job, Reviser
+from bot.news.repository import Newsroom
+from bot.news.results import FAST_RATE, WRITE_LINGER, ResultWriter
+from bot.news.reviser import Claim, Job, Reviser
+from bot.news.runner import BackgroundLoop
+from bot.news.uploads import Uploads
 
 log = logging.getLogger(__name__)
 
-FAST_RATE = 100.0  # messages a second (paid broadcasts) above which results are gathered for a while
-WRITE_LINGER = 0.02  # seconds
-RENDER_TTL = 5.0  # seconds a rendered copy is reused before the item is read again (it may be edited)
 SHORT_PAUSE = 0.05  # a pause this short is not cut by `stop()` (the caller looks again right after)
 
 Sleep = Callable[[float], Awaitable[None]]
-# How a subscriber's message is made from an item: `news.items.render_item` unless a test counts the calls.
-Render = Callable[[Translator, NewsDraft, dt.date], str]
 
 
-@dataclass(frozen=True)
-class Copy:
-    """What one subscriber is sent: the item rendered in their language, with its photo or document."""
+class Broadcaster(BackgroundLoop):
+    name = "broadcaster"
 
-    item_id: int
-    locale: str
-    text: str
-    media: Media | None
-    retracted: bool
-
-    @property
-    def needs_upload(self) -> bool:
-        return self.media is not None and self.media.file_id is None
-
-
-@dataclass
-class BroadcastCounters:
-    """What this process has done since it started (the store holds the durable figures)."""
-
-    sent: int = 0
-    dropped: int = 0
-    failed: int = 0
-    retried: int = 0
-    retry_after: int = 0
-
-
-class Broadcaster:
     def __init__(
         self,
         newsroom: Newsroom,
@@ -115,11 +89,10 @@ class Broadcaster:
         record_backoff: float = 0.5,
         write_linger: float | None = None,
     ) -> None:
+        super().__init__(poll_interval)
         self.newsroom = newsroom
-        self.i18n = i18n
         self.rate = rate
         self.paid = paid  # BROADCAST_PAID: messages go with allow_paid_broadcast (up to 1,000 a second)
-        self.default_locale = default_locale
         self.clock = clock  # monotonic: paces
         self.wall = wall  # stamps stored rows (`next_attempt_at`)
         self.sleep = sleep
@@ -128,23 +101,28 @@ class Broadcaster:
         # Rows held `sending` at once: a quarter of a second of sending, enough to keep the rate when Telegram
         # answers in ~200 ms; these are also the only messages a crash can repeat.
         self.max_in_flight = max_in_flight or max(1, math.ceil(rate / 4))
-        self.max_attempts = max_attempts
-        self.backoff = backoff
-        self.max_backoff = max_backoff
         self.outage_backoff = outage_backoff
         self.max_outage_backoff = max_outage_backoff
-        self.outage_patience = outage_patience
-        self.poll_interval = poll_interval
         self.batch_size = batch_size
-        # Recording an outcome can fail (another process holds the database past the busy timeout): retry a
-        # few times, then keep it in memory and record it before anything else is sent.
-        self.record_attempts = max(1, record_attempts)
-        self.record_backoff = record_backoff
-        # Above FAST_RATE a write waits a moment for more results: one transaction for ~20 messages, not ~3.
-        self.write_linger = (
-            write_linger if write_linger is not None else (WRITE_LINGER if rate > FAST_RATE else 0.0)
+        # Recording an outcome can fail (another process holds the database past the busy timeout): retried a
+        # few times, then kept in memory. Above FAST_RATE a write waits a moment for more results: one
+        # transaction for ~20 messages, not ~3.
+        self.results = ResultWriter(
+            newsroom.outbox,
+            wall=wall,
+            sleep=sleep,
+            free=self._free,
+            outage=OutageDetector(clock, patience=outage_patience),
+            retry_in=partial(
+                retry_delay, max_attempts=max_attempts, backoff=backoff, max_backoff=max_backoff
+            ),
+            attempts=record_attempts,
+            backoff=record_backoff,
+            linger=write_linger if write_linger is not None else (WRITE_LINGER if rate > FAST_RATE else 0.0),
         )
-        self.counters = BroadcastCounters()
+        self.copies = Copies(newsroom.items, i18n, self.render, default_locale)
+        self.uploads = Uploads(newsroom.items)
+        self.counters = self.results.counters
         # aiogram parses every answer as `Response[<result type>]`, a generic model pydantic caches weakly: a
         # garbage collection drops it, and the next answer rebuilds it (~5 ms). At hundreds of messages a
         # second that happened dozens of times a second; holding the answer types of a broadcast keeps them.
@@ -160,21 +138,12 @@ class Broadcaster:
             pause_all=self._pause_all,
         )
 
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = asyncio.Event()
-        self._wake = asyncio.Event()
-        self._idle = asyncio.Event()
         self._in_flight: set[asyncio.Task[None]] = set()
         self._claimed: deque[DueDelivery] = deque()  # claimed, waiting for their turn
         # The window: rows this process holds `sending` (claimed, in flight, or answered and not yet written).
         self._held = 0
         self._window_chats: set[int] = set()
         self._freed = asyncio.Event()
-        self._writes: list[DeliveryResult] = []  # results waiting for the next write
-        self._writing = False
-        self._rendered: dict[tuple[int, str], Copy] = {}
-        self._rendered_at = 0.0  # when the rendered copies were started (clock)
-        self._uploads: dict[int, asyncio.Event] = {}  # items whose file is on its way (uploaded once)
         self.reviser = Reviser(
             newsroom,
             i18n,
@@ -186,34 +155,13 @@ class Broadcaster:
             max_backoff=max_backoff,
             batch_size=batch_size,
         )
-        self._unrecorded: list[DeliveryResult] = []
         # Telegram unreachable (5xx, network): the whole broadcast pauses, probing with a growing backoff.
         self._outage_level = 0
         self._outage_until = 0.0
-        self._successes = 0  # sends that succeeded, to tell a chat's own fault from an outage
-        self._failed_at: dict[tuple[int, int], int] = {}  # delivery -> `_successes` at its last fault
-        self._first_fault: dict[tuple[int, int], float] = {}  # delivery -> when its faults began
         self._unauthorized = False
 
-    # -- lifecycle ------------------------------------------------------------------------------------------
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
-
-    @property
-    def state(self) -> str:
-        """`stopped`, `idle` (nothing due) or `sending`: for health checks."""
-        if not self.running:
-            return "stopped"
-        return "idle" if self._idle.is_set() else "sending"
-
-    async def start(self, bot: Bot) -> None:
-        if self.running:
-            return
-        self._stopping.clear()
-        await self.recover()
-        self._task = asyncio.create_task(self._run(bot), name="broadcaster")
-        log.info("broadcaster started (%.1f messages/s, %d in flight)", self.rate, self.max_in_flight)
+    def describe(self) -> str:
+        return f"{self.rate:.1f} messages/s, {self.max_in_flight} in flight"
 
     async def recover(self) -> int:
         """Deliveries left `sending` by a crash may or may not have arrived: send them again."""
@@ -226,56 +174,6 @@ class Broadcaster:
                 "broadcaster: %d edits or deletions were in flight at the last stop; redoing", changed
             )
         return recovered
-
-    async def stop(self) -> None:
-        """Stop between messages: requests in flight finish and are recorded, nothing new starts."""
-        self._stopping.set()
-        task, self._task = self._task, None
-        if task is not None:
-            await task
-            log.info("broadcaster stopped")
-
-    def wake(self) -> None:
-        """Look at the outbox now (an item was just posted) instead of at the next poll."""
-        self._idle.clear()
-        self._wake.set()
-
-    async def wait_idle(self) -> None:
-        """Until the running broadcaster has nothing due."""
-        await self._idle.wait()
-
-    # aiogram startup/shutdown hooks (polling, webhook and console all emit them)
-    async def on_startup(self, bot: Bot) -> None:
-        await self.start(bot)
-
-    async def on_shutdown(self) -> None:
-        await self.stop()
-
-    async def _run(self, bot: Bot) -> None:
-        while not self._stopping.is_set():
-            self._wake.clear()
-            try:
-                wait = await self.deliver_due(bot)
-            except Exception:
-                log.exception("broadcaster: unexpected error; retrying in %.0f s", self.poll_interval * 5)
-                await self._pause(self.poll_interval * 5)
-                continue
-            self._idle.set()
-            timeout = self.poll_interval if wait is None else min(max(wait, 0.0), self.poll_interval)
-            await self._pause(timeout, wakeable=True)
-
-    async def drain(self, bot: Bot) -> None:
-        """Deliver until the outbox holds nothing pending, sleeping (injected sleep) through backoffs.
-
-        For tests, the benchmark and the console; the running bot uses `start`.
-        """
-        if not self.running:
-            await self.recover()
-        while not self._stopping.is_set():
-            wait = await self.deliver_due(bot)
-            if wait is None:
-                break
-            await self._pause(wait)
 
     async def eta(self, item_id: int) -> float:
         """Seconds until this item (and the ones queued before it) should be delivered."""
@@ -291,7 +189,7 @@ class Broadcaster:
             return await self._deliver_due(bot)
 
     async def _deliver_due(self, bot: Bot) -> float | None:
-        if not await self._record_unrecorded():
+        if not await self.results.record_unrecorded():
             # Sending more while results cannot be written would only grow what a restart sends twice.
             return self.poll_interval
         now = dt.datetime.fromtimestamp(self.wall(), dt.UTC)
@@ -303,7 +201,7 @@ class Broadcaster:
             )
         try:
             while not self._stopping.is_set():
-                if self._unrecorded:
+                if self.results.unrecorded:
                     break  # nothing more is sent before the kept results are written (next pass)
                 free = self.max_in_flight - self._held
                 if free <= 0:
@@ -320,18 +218,18 @@ class Broadcaster:
                     self._claimed.popleft()
                     await self.progress.maybe_report(bot)
             # Edits and deletions of delivered copies, after the deliveries and paced with them.
-            while not self._stopping.is_set() and not self._unrecorded:
+            while not self._stopping.is_set() and not self.results.unrecorded:
                 if await self.reviser.run_due(bot, self) == 0:
                     break
         finally:
             if self._claimed:  # stopping (or an error): what was claimed and not sent goes back to pending
                 unsent, self._claimed = list(self._claimed), deque()
-                await self._write(
+                await self.results.write(
                     *(DeliveryResult(d.item_id, d.user_id, "pending", attempt_counted=False) for d in unsent)
                 )
             if self._in_flight:
                 await asyncio.gather(*self._in_flight, return_exceptions=True)
-            await self._record_unrecorded()
+            await self.results.record_unrecorded()
         await self.progress.maybe_report(bot, force=True)
         await self.reviser.report(bot)
         return await self._next_due()
@@ -345,7 +243,7 @@ class Broadcaster:
         known = [moment for moment in moments if moment is not None]
         return max(min(known) - self.wall(), 0.0) if known else None
 
-    # -- the lane the reviser runs its edits and deletions in ------------------------------------------------
+    # -- the lane the reviser runs its changes in, and the brakes the results pull --------------------------
     @property
     def stopping(self) -> bool:
         return self._stopping.is_set()
@@ -353,10 +251,22 @@ class Broadcaster:
     def pause_all(self, retry_after: float) -> float:
         return self._stamp(self._pause_all(retry_after))
 
+    def outage_pause(self, error: str) -> float:
+        return self._stamp(self._outage(error))
+
+    def resumed(self) -> None:
+        if self._outage_level:
+            log.warning("broadcaster: Telegram answers again; the broadcast resumes")
+            self._outage_level = 0
+
     def refused_token(self, reason: str) -> None:
         if not self._unauthorized:
             self._unauthorized = True
-            log.error("broadcaster: Telegram refused the bot token (401: %s); the broadcaster stops", reason)
+            log.error(
+                "broadcaster: Telegram refused the bot token (401: %s); the broadcaster stops, every "
+                "delivery stays pending",
+                reason,
+            )
         self._stopping.set()
 
     async def launch(self, chat: int, claim: Claim, job: Job) -> bool:
@@ -390,14 +300,7 @@ class Broadcaster:
         """Claim (mark `sending`, in one transaction) up to `free` due deliveries whose chat may get a message
         now, one per chat, into `_claimed`; drop those whose subscriber has left. False: nothing was done,
         every due row waits for its chat."""
-        left = [
-            DeliveryResult(d.item_id, d.user_id, "dropped", "unsubscribed before delivery")
-            for d in batch
-            if not d.subscribed
-        ]
-        if left:
-            await self._record(left)
-            self.counters.dropped += len(left)
+        left = await self.results.unsubscribed([d for d in batch if not d.subscribed])
         wanted: dict[int, DueDelivery] = {}
         for delivery in batch:
             if len(wanted) >= free:
@@ -406,9 +309,13 @@ class Broadcaster:
             if delivery.subscribed and chat not in wanted and not self._chat_busy(chat):
                 wanted[chat] = delivery
         if not wanted:
-            return bool(left)
+            return left
         keys = await self.newsroom.outbox.claim([(d.item_id, d.user_id) for d in wanted.values()])
-        claimed = [d for d in wanted.values() if (d.item_id, d.user_id) in keys]
+        claimed = [
+            replace(d, revision=keys[d.item_id, d.user_id])
+            for d in wanted.values()
+            if (d.item_id, d.user_id) in keys
+        ]
         self._held += len(claimed)
         self._window_chats.update(d.user_id for d in claimed)
         self._claimed.extend(claimed)
@@ -416,40 +323,25 @@ class Broadcaster:
 
     async def _start(self, bot: Bot, delivery: DueDelivery) -> bool:
         """Send one claimed delivery when its turn comes; False when stopping (it was not sent)."""
-        copy = await self._copy(delivery)
-        while copy is not None and copy.needs_upload and copy.item_id in self._uploads:
-            await self._uploads[copy.item_id].wait()  # its file is on its way: reuse Telegram's file_id
-            copy = await self._copy(delivery)
-        if copy is None:
-            self.counters.failed += 1
-            await self._write(
-                DeliveryResult(delivery.item_id, delivery.user_id, "failed", "news item not found")
-            )
+        copy = await self.copies.get(delivery)
+        while copy is not None and (upload := self.uploads.under_way(copy)) is not None:
+            await upload.wait()  # its file is on its way: reuse Telegram's file_id
+            copy = await self.copies.get(delivery)
+        if await self.results.unsendable(delivery, copy) or copy is None:
             return True
-        if copy.retracted:
-            self.counters.dropped += 1
-            await self._write(
-                DeliveryResult(delivery.item_id, delivery.user_id, "dropped", "retracted before delivery")
-            )
+        if await self.uploads.file_missing(copy):
+            await self.results.file_missing(delivery, copy)
             return True
-        path = copy.media.path if copy.media is not None else None
-        if copy.needs_upload and not await asyncio.to_thread(Path(path or "").is_file):
-            # Moved or deleted since it was posted: this item's copies fail (retry-failed once it is back);
-            # Telegram is not at fault, so nothing pauses the broadcast.
-            self.counters.failed += 1
-            log.error(
-                "broadcaster: news #%d: its file %s is gone", copy.item_id, copy.media and copy.media.path
-            )
-            await self._write(
-                DeliveryResult(delivery.item_id, delivery.user_id, "failed", "the item's file is missing")
-            )
-            return True
-        if copy.needs_upload:
-            self._uploads[copy.item_id] = asyncio.Event()
+        self.uploads.begin(copy)
         await self._wait_turn()
         if self._stopping.is_set():
-            self._upload_ended(copy)
+            self.uploads.end(copy)
             return False
+        fresh = await self._fresh(delivery, copy)
+        if fresh is None:
+            self.uploads.end(copy)
+            return True
+        copy = fresh
         self._idle.clear()
         self.pacer.sent_to(delivery.user_id)
         task = asyncio.create_task(self._deliver(bot, delivery, copy))
@@ -465,14 +357,13 @@ class Broadcaster:
             outcome: Outcome
             message: Message | None = None
             try:
-                message = await self._send(bot, delivery, copy)
+                message = await send_copy(bot, delivery.user_id, copy, paid=self.paid)
             except (TelegramAPIError, OSError, TimeoutError) as exc:
                 outcome = classify(exc)
             else:
                 outcome = SENT
-                if copy.needs_upload:
-                    await self._learn_file_id(copy, message)
-            await self._apply(delivery, outcome, message, copy.locale)
+            # Recorded sent first: a failure to keep the file_id below must not leave the row `sending`.
+            await self.results.settle(delivery, outcome, message, copy, self)
         except Exception:
             # The row stays `sending` and is sent again after a restart.
             log.exception(
@@ -481,122 +372,11 @@ class Broadcaster:
                 delivery.user_id,
             )
             self._free([delivery.user_id])
+        else:
+            if outcome.action is Action.SENT and message and await self.uploads.learn(copy, message):
+                self.copies.forget(copy.item_id)  # the next copies go with the file_id
         finally:
-            self._upload_ended(copy)
-
-    async def _send(self, bot: Bot, delivery: DueDelivery, copy: Copy) -> Message:
-        """The one call to Telegram a delivery makes: a message, or the item's photo or document with the
-        text as its caption (Telegram's `file_id` once known, else the file, uploaded once)."""
-        chat, media = delivery.user_id, copy.media
-        paid = True if self.paid else None
-        if media is None:
-            return await bot.send_message(chat, copy.text, allow_paid_broadcast=paid)
-        file = media.file_id or FSInputFile(media.path or "")
-        if media.kind == "photo":
-            return await bot.send_photo(chat, file, caption=copy.text, allow_paid_broadcast=paid)
-        return await bot.send_document(chat, file, caption=copy.text, allow_paid_broadcast=paid)
-
-    async def _learn_file_id(self, copy: Copy, message: Message) -> None:
-        """After the first upload: keep Telegram's `file_id`, so no other copy uploads the file again."""
-        if message.photo:
-            file_id = message.photo[-1].file_id
-        elif message.document is not None:
-            file_id = message.document.file_id
-        else:
-            return
-        await self.newsroom.items.set_media_file_id(copy.item_id, file_id)
-        for key in [key for key in self._rendered if key[0] == copy.item_id]:
-            del self._rendered[key]
-
-    def _upload_ended(self, copy: Copy) -> None:
-        """The upload of `copy`'s file is over (done or failed): the deliveries waiting for it go on."""
-        if copy.needs_upload:
-            event = self._uploads.pop(copy.item_id, None)
-            if event is not None:
-                event.set()
-
-    async def _apply(
-        self, delivery: DueDelivery, outcome: Outcome, message: Message | None, locale: str
-    ) -> None:
-        """Record what the send came to, and count it."""
-        item, chat = delivery.item_id, delivery.user_id
-        error = outcome.error or ""
-        if outcome.action is Action.SENT:
-            self._successes += 1
-            self._failed_at.pop((item, chat), None)
-            self._first_fault.pop((item, chat), None)
-            if self._outage_level:
-                log.warning("broadcaster: Telegram answers again; the broadcast resumes")
-                self._outage_level = 0
-            self.counters.sent += 1
-            await self._write(
-                DeliveryResult(
-                    item,
-                    chat,
-                    "sent",
-                    message_id=message.message_id if message is not None else None,
-                    locale=locale,
-                    sent_at=self.wall(),
-                )
-            )
-        elif outcome.action is Action.STOP:
-            # Not this delivery's fault: it stays pending, with every other one, for a bot with a valid token.
-            if not self._unauthorized:
-                self._unauthorized = True
-                log.error(
-                    "broadcaster: Telegram refused the bot token (401: %s); the broadcaster stops, every "
-                    "delivery stays pending",
-                    error,
-                )
-            self._stopping.set()
-            await self._write(self._again(delivery, error, self.wall(), counted=False))
-        elif outcome.action is Action.PAUSE_ALL:
-            resume = self._stamp(self._pause_all(outcome.retry_after))
-            self.counters.retry_after += 1
-            await self._write(self._again(delivery, error, resume, counted=False))
-        elif outcome.action is Action.UNSUBSCRIBE:
-            self.counters.dropped += 1
-            log.info("broadcaster: user %d cannot receive messages (%s): unsubscribed", chat, error)
-            await self._write(DeliveryResult(item, chat, "dropped", error, unsubscribe=True))
-        elif outcome.action is Action.DROP:
-            self.counters.dropped += 1
-            await self._write(DeliveryResult(item, chat, "dropped", error))
-        elif outcome.action is Action.FAIL:
-            self.counters.failed += 1
-            log.warning("broadcaster: item %d to %d refused: %s", item, chat, error)
-            await self._write(DeliveryResult(item, chat, "failed", error))
-        else:
-            await self._fault(delivery, error)
-
-    @staticmethod
-    def _again(delivery: DueDelivery, error: str, at: float, *, counted: bool = True) -> DeliveryResult:
-        """Back to pending, due at `at` (wall seconds); `counted=False`: not the delivery's fault."""
-        return DeliveryResult(
-            delivery.item_id, delivery.user_id, "pending", error, next_attempt_at=at, attempt_counted=counted
-        )
-
-    async def _fault(self, delivery: DueDelivery, error: str) -> None:
-        """A 5xx or a network error. The first time, or while no other chat gets through, it is Telegram's:
-        the whole broadcast pauses and the delivery keeps its attempt. Again after other chats succeeded, it
-        is this chat's: the delivery backs off and loses an attempt. So is a fault that has lasted
-        `outage_patience` (a delivery left alone at the end of a broadcast has no other chat to compare
-        with)."""
-        key = (delivery.item_id, delivery.user_id)
-        first = self._first_fault.setdefault(key, self.clock())
-        own = (
-            self._failed_at.get(key, self._successes) < self._successes
-            or self.clock() - first >= self.outage_patience
-        )
-        self._failed_at[key] = self._successes
-        if own:
-            await self._retry_or_fail(delivery, error)
-            return
-        if len(self._failed_at) > 10_000:
-            self._failed_at.clear()
-            self._first_fault.clear()
-        resume = self._stamp(self._outage(error))
-        self.counters.retried += 1
-        await self._write(self._again(delivery, error, resume, counted=False))
+            self.uploads.end(copy)
 
     def _outage(self, error: str) -> float:
         """Pause every send; a fault from a request made after the last pause ended doubles the pause (up to
@@ -614,42 +394,6 @@ class Broadcaster:
         """A moment of the pacing clock as wall time, to store."""
         return self.wall() + max(moment - self.clock(), 0.0)
 
-    async def _retry_or_fail(self, delivery: DueDelivery, error: str) -> None:
-        item, chat = delivery.item_id, delivery.user_id
-        attempts = delivery.attempts + 1
-        delay = retry_delay(attempts, self.max_attempts, self.backoff, self.max_backoff)
-        if delay is None:
-            self.counters.failed += 1
-            log.warning(
-                "broadcaster: item %d to %d failed after %d attempts: %s", item, chat, attempts, error
-            )
-            await self._write(DeliveryResult(item, chat, "failed", error))
-            return
-        self.counters.retried += 1
-        log.info("broadcaster: news #%d to %d: %s; retry in %.0f s", item, chat, error, delay)
-        await self._write(self._again(delivery, error, self.wall() + delay))
-
-    # -- writing results -------------------------------------------------------------------------------------
-    async def _write(self, *results: DeliveryResult) -> None:
-        """Write the results of claimed deliveries, then free their places in the window. Results that arrive
-        while a write runs are written together by the next one: one transaction per batch, not per message.
-        The caller that finds no write running does the writing, for every result that arrives meanwhile."""
-        self._writes.extend(results)
-        if self._writing:
-            return
-        self._writing = True
-        try:
-            if self.write_linger:
-                await self.sleep(
-                    self.write_linger
-                )  # let the results of the next few messages join this write
-            while self._writes:
-                batch, self._writes = self._writes, []
-                await self._record(batch)
-                self._free([r.user_id for r in batch])
-        finally:
-            self._writing = False
-
     def _free(self, chats: list[int]) -> None:
         """These chats' claimed rows are written (or kept to write later): their places are free."""
         self._held -= len(chats)
@@ -661,59 +405,15 @@ class Broadcaster:
         self._freed.clear()
         await self._freed.wait()
 
-    async def _record(self, results: list[DeliveryResult]) -> bool:
-        """Write results in one transaction, retrying with a short backoff; if the database still refuses,
-        keep them for `_record_unrecorded` (their rows stay `sending`: nothing sends them again meanwhile)."""
-        for attempt in range(self.record_attempts):
-            try:
-                await self.newsroom.outbox.record(results)
-            except Exception as exc:
-                if attempt + 1 < self.record_attempts:
-                    log.warning("broadcaster: cannot record %d deliveries (%s); retrying", len(results), exc)
-                    await self.sleep(self.record_backoff * 2**attempt)
-                    continue
-                log.exception("broadcaster: cannot record %d deliveries; kept to record later", len(results))
-                self._unrecorded.extend(results)
-                return False
-            return True
-        return False  # pragma: no cover (record_attempts >= 1)
-
-    async def _record_unrecorded(self) -> bool:
-        """Write the results kept in memory; True when none is left."""
-        if not self._unrecorded:
-            return True
-        try:
-            await self.newsroom.outbox.record(self._unrecorded)
-        except Exception as exc:
-            log.warning("broadcaster: still cannot record %d deliveries: %s", len(self._unrecorded), exc)
-            return False
-        log.info("broadcaster: recorded %d deliveries late", len(self._unrecorded))
-        self._unrecorded.clear()
-        return True
-
-    async def _copy(self, delivery: DueDelivery) -> Copy | None:
-        """The item in the subscriber's language, rendered once per (item, language) every few seconds: an
-        edited item's later copies carry the new text."""
-        if self.clock() - self._rendered_at >= RENDER_TTL:
-            self._rendered.clear()
-            self._rendered_at = self.clock()
-        locale = subscriber_locale(delivery.locale, delivery.language_code, self.default_locale)
-        key = (delivery.item_id, locale)
-        copy = self._rendered.get(key)
-        if copy is None:
-            item = await self.newsroom.items.get(delivery.item_id)
-            if item is None:
+    async def _fresh(self, delivery: DueDelivery, copy: Copy) -> Copy | None:
+        """`copy`, or the item as it is now when this process stored a newer revision (an edit, a retraction)
+        while the copy waited for its turn; None: not to be sent any more (recorded so)."""
+        known = self.newsroom.items.known_revision(copy.item_id)
+        if known is not None and known > copy.revision:
+            fresh = await self.copies.get(delivery, known)
+            if await self.results.unsendable(delivery, fresh) or fresh is None:
                 return None
-            if len(self._rendered) >= 64:
-                self._rendered.clear()
-            text = self.render(self.i18n.translator(locale), item.draft, item.created_at)
-            copy = self._rendered[key] = Copy(
-                item_id=item.id,
-                locale=locale,
-                text=text,
-                media=item.media,
-                retracted=item.retracted_at is not None,
-            )
+            copy = fresh
         return copy
 
     # -- pacing ----------------------------------------------------------------------------------------------

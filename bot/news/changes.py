@@ -10,8 +10,12 @@ none is forgotten.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from bot.news.models import NEWS_LOCALES
 from bot.store.db import Database
 from bot.store.users import utcnow
 
@@ -20,6 +24,72 @@ CHANGE_STATES: tuple[str, ...] = ("pending", "sending", "done", "dropped", "fail
 # are edited into a "withdrawn" note. A margin keeps a delete from racing the boundary.
 DELETE_WINDOW = 48 * 3600.0
 DELETE_MARGIN = 600.0
+
+
+# -- inside a transaction of the items' repository or the outbox ------------------------------------------
+# Each queueing below replaces a change waiting for the same copy (a retraction is never turned back into
+# an edit), as `changes` module docstring says.
+async def queue_edits(conn: Any, item_id: int, locales: Sequence[str], revision: int) -> int:
+    """Every copy sent in one of `locales` from a revision older than `revision` is to be edited; returns how
+    many. A copy still in flight is queued when it is recorded, if it turns out stale (`queue_stale`)."""
+    wanted = [loc if loc in locales else None for loc in NEWS_LOCALES]
+    cur = await conn.execute(
+        "INSERT INTO delivery_change (item_id, user_id, action, updated_at) "
+        "SELECT item_id, user_id, 'edit', ? FROM delivery WHERE item_id = ? AND state = 'sent' "
+        "AND locale IN (?, ?, ?) AND coalesce(revision, 0) < ? "
+        "ON CONFLICT (item_id, user_id) DO UPDATE SET "
+        "action = CASE WHEN delivery_change.action = 'retract' THEN 'retract' ELSE excluded.action END, "
+        "state = 'pending', generation = generation + 1, attempts = 0, next_attempt_at = 0, "
+        "last_error = NULL, media_kept = 0, updated_at = excluded.updated_at",
+        (utcnow(), item_id, *wanted, revision),
+    )
+    return int(cur.rowcount)
+
+
+async def queue_retractions(conn: Any, item_id: int) -> int:
+    """Every copy sent is to be deleted (or withdrawn); returns how many. One in flight: as for edits."""
+    cur = await conn.execute(
+        "INSERT INTO delivery_change (item_id, user_id, action, updated_at) "
+        "SELECT item_id, user_id, 'retract', ? FROM delivery WHERE item_id = ? AND state = 'sent' "
+        "ON CONFLICT (item_id, user_id) DO UPDATE SET "
+        "action = CASE WHEN delivery_change.action = 'retract' THEN 'retract' ELSE excluded.action END, "
+        "state = 'pending', generation = generation + 1, attempts = 0, next_attempt_at = 0, "
+        "last_error = NULL, media_kept = 0, updated_at = excluded.updated_at",
+        (utcnow(), item_id),
+    )
+    return int(cur.rowcount)
+
+
+async def queue_stale(conn: Any, sent: Sequence[tuple[int, int, int | None]]) -> None:
+    """Copies just recorded sent, as (item, user, revision rendered from): one rendered before its language
+    was corrected is queued for an edit, one of an item retracted meanwhile for deletion. Almost always no
+    item of the batch changed since its copies were rendered: one read says so, and nothing more is done."""
+    oldest: dict[int, int] = {}
+    for item_id, _, revision in sent:
+        oldest[item_id] = min(oldest.get(item_id, revision or 0), revision or 0)
+    if not oldest:
+        return
+    async with conn.execute(
+        "SELECT id FROM news_item WHERE id IN (SELECT value FROM json_each(?)) "
+        "AND (retracted_at IS NOT NULL OR revision > ?)",
+        (json.dumps(list(oldest)), min(oldest.values())),
+    ) as cur:
+        changed = {int(row[0]) for row in await cur.fetchall()}
+    if not changed:
+        return
+    await conn.executemany(
+        "INSERT INTO delivery_change (item_id, user_id, action, updated_at) "
+        "SELECT d.item_id, d.user_id, CASE WHEN i.retracted_at IS NULL THEN 'edit' ELSE 'retract' END, ? "
+        "FROM delivery d JOIN news_item i ON i.id = d.item_id "
+        "WHERE d.item_id = ? AND d.user_id = ? AND d.state = 'sent' "
+        "AND (i.retracted_at IS NOT NULL OR d.revision < CASE d.locale WHEN 'ru' THEN i.revised_ru "
+        "WHEN 'en' THEN i.revised_en ELSE i.revised_zh END) "
+        "ON CONFLICT (item_id, user_id) DO UPDATE SET "
+        "action = CASE WHEN delivery_change.action = 'retract' THEN 'retract' ELSE excluded.action END, "
+        "state = 'pending', generation = generation + 1, attempts = 0, next_attempt_at = 0, "
+        "last_error = NULL, media_kept = 0, updated_at = excluded.updated_at",
+        [(utcnow(), item_id, user_id) for item_id, user_id, _ in sent if item_id in changed],
+    )
 
 
 @dataclass(frozen=True)
@@ -48,6 +118,8 @@ class ChangeProgress:
     message_id: int | None
     locale: str | None
     retracted: bool
+    in_flight: int = 0  # copies being sent from an older revision: each may still need this change
+    media_kept: int = 0  # of `done`: copies past 48 hours whose photo or file stays (the caption says so)
 
 
 class ChangeRepository:
@@ -106,17 +178,24 @@ class ChangeRepository:
             return cur.rowcount == 1
 
     async def finish(
-        self, change: DueChange, state: str, error: str | None = None, *, unsubscribe: bool = False
+        self,
+        change: DueChange,
+        state: str,
+        error: str | None = None,
+        *,
+        unsubscribe: bool = False,
+        media_kept: bool = False,
     ) -> None:
         """done, dropped or failed — only for the generation claimed (a newer change stays pending);
-        `unsubscribe`: the reader blocked the bot since, as a broadcast's 403 does."""
+        `unsubscribe`: the reader blocked the bot since, as a broadcast's 403 does; `media_kept`: a withdrawn
+        copy's photo or file stays in the chat (Telegram deletes only messages younger than 48 hours)."""
         async with self.db.transaction() as conn:
             if unsubscribe:
                 await conn.execute("DELETE FROM subscription WHERE user_id = ?", (change.user_id,))
             await conn.execute(
-                "UPDATE delivery_change SET state = ?, last_error = coalesce(?, last_error), updated_at = ? "
-                "WHERE item_id = ? AND user_id = ? AND generation = ? AND state = 'sending'",
-                (state, error, utcnow(), change.item_id, change.user_id, change.generation),
+                "UPDATE delivery_change SET state = ?, last_error = coalesce(?, last_error), media_kept = ?, "
+                "updated_at = ? WHERE item_id = ? AND user_id = ? AND generation = ? AND state = 'sending'",
+                (state, error, int(media_kept), utcnow(), change.item_id, change.user_id, change.generation),
             )
 
     async def retry_later(
@@ -146,7 +225,10 @@ class ChangeRepository:
             "SELECT i.id, i.change_chat_id, i.change_message_id, i.change_locale, "
             "i.retracted_at IS NOT NULL, "
             "coalesce(sum(c.state = 'done'), 0), coalesce(sum(c.state = 'dropped'), 0), "
-            "coalesce(sum(c.state = 'failed'), 0), coalesce(sum(c.state IN ('pending', 'sending')), 0) "
+            "coalesce(sum(c.state = 'failed'), 0), coalesce(sum(c.state IN ('pending', 'sending')), 0), "
+            "(SELECT count(*) FROM delivery d WHERE d.item_id = i.id AND d.state = 'sending' "
+            "AND coalesce(d.revision, 0) < i.revision), "
+            "coalesce(sum(c.state = 'done' AND c.media_kept), 0) "
             "FROM news_item i LEFT JOIN delivery_change c ON c.item_id = i.id WHERE i.id = ? GROUP BY i.id",
             (item_id,),
         ) as cur:
@@ -163,6 +245,8 @@ class ChangeRepository:
             dropped=row[6],
             failed=row[7],
             left=row[8],
+            in_flight=row[9],
+            media_kept=row[10],
         )
 
     async def unreported(self) -> list[int]:

@@ -1,5 +1,6 @@
 """News items as subscribers read them: the rendering (once per language), the checks an item passes
-before anything is stored, a subscriber's language, and news files for the shell.
+before anything is stored, a subscriber's language, typed moments, and the audit's words (news files for
+the shell are read in `files.py`).
 
 Rendering takes the reader's `Translator`, like `bot.catalog.cards`. An item's date is the day of its
 `created_at` in `TIMEZONE` (the `Translator`'s `tz`): pass the datetime, not `created_at.date()` (a UTC date).
@@ -10,22 +11,17 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-import tomllib
-from pathlib import Path
-from typing import Any
 
 from babel.dates import format_date, format_time, get_datetime_format, get_month_names
 
 from bot.core.html import hbold, hitalic, q
 from bot.core.i18n import LOCALES, PoI18n, Translator, locale_from_language_code
 from bot.core.telegram_rules import CAPTION_LIMIT, MESSAGE_LIMIT, TextProblem, message_issues
-from bot.news.repository import MEDIA_KINDS, Media, NewsDraft
+from bot.news.models import NewsDraft
 
 TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d.%m.%Y %H:%M")
 MAX_SCHEDULE = dt.timedelta(days=366)
 TITLE_LIMIT = 256
-# What a bot may upload (Bot API, multipart): photos up to 10 MB, other files up to 50 MB.
-UPLOAD_LIMITS = {"photo": 10 * 1024 * 1024, "document": 50 * 1024 * 1024}
 
 
 class NewsFileError(Exception):
@@ -186,94 +182,6 @@ def draft_problems(draft: NewsDraft, i18n: PoI18n, created: dt.date) -> list[str
     return [
         f"{locale}: {p}" for locale in LOCALES for p in text_problems(i18n.translator(locale), draft, created)
     ]
-
-
-def load_news_file(path: Path, i18n: PoI18n, today: dt.date) -> NewsDraft:
-    """Read and check a news file: `ru`, `en`, `zh` (HTML), an optional `[title]` table in each, and an
-    optional `photo` or `document`: a file's path (relative to the news file), sent with every language's
-    text as its caption."""
-    try:
-        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise NewsFileError([f"{path}: cannot read: {exc.strerror}"]) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise NewsFileError([f"{path}: not valid TOML: {exc}"]) from None
-    problems = [
-        f"{path}: unknown key {key!r}" for key in data if key not in {*LOCALES, "title", *MEDIA_KINDS}
-    ]
-    media, media_problems = _news_file_media(path, data)
-    problems += media_problems
-    texts: dict[str, str] = {}
-    for locale in LOCALES:
-        value = data.get(locale)
-        if not isinstance(value, str) or not value.strip():
-            problems.append(f"{path}: {locale}: missing or empty (a string of HTML is needed)")
-        else:
-            texts[locale] = value.strip()
-    titles: dict[str, str] | None = None
-    if "title" in data:
-        raw = data["title"]
-        if not isinstance(raw, dict):
-            problems.append(f"{path}: title: must be a table with ru, en and zh")
-        else:
-            problems += [f"{path}: title.{key}: unknown key" for key in raw if key not in LOCALES]
-            titles = {}
-            for locale in LOCALES:
-                value = raw.get(locale)
-                if not isinstance(value, str) or not value.strip():
-                    problems.append(f"{path}: title.{locale}: missing or empty")
-                else:
-                    titles[locale] = value.strip()
-    if problems:
-        raise NewsFileError(problems)
-    draft = NewsDraft(texts=texts, titles=titles, media=media)
-    problems = [f"{path}: {p}" for p in draft_problems(draft, i18n, today)]
-    if problems:
-        raise NewsFileError(problems)
-    return draft
-
-
-def _news_file_media(path: Path, data: dict[str, Any]) -> tuple[Media | None, list[str]]:
-    kinds = [kind for kind in MEDIA_KINDS if kind in data]
-    if not kinds:
-        return None, []
-    if len(kinds) > 1:
-        return None, [f"{path}: one photo or one document, not both"]
-    kind = kinds[0]
-    value = data[kind]
-    if not isinstance(value, str) or not value.strip():
-        return None, [f"{path}: {kind}: a file path is needed"]
-    file = (path.parent / value).resolve()
-    try:
-        size = file.stat().st_size
-    except OSError as exc:
-        return None, [f"{path}: {kind}: cannot read {file}: {exc.strerror}"]
-    if not file.is_file() or size == 0:
-        return None, [f"{path}: {kind}: {file} is not a non-empty file"]
-    if size > UPLOAD_LIMITS[kind]:
-        limit = UPLOAD_LIMITS[kind] // (1024 * 1024)
-        return None, [f"{path}: {kind}: {file} is {size} bytes; Telegram takes at most {limit} MB"]
-    return Media(kind=kind, path=str(file)), []
-
-
-def load_edit_file(path: Path, i18n: PoI18n) -> dict[str, str]:
-    """The new texts of `news edit`: any of `ru`, `en`, `zh` (HTML), at least one."""
-    try:
-        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise NewsFileError([f"{path}: cannot read: {exc.strerror}"]) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise NewsFileError([f"{path}: not valid TOML: {exc}"]) from None
-    problems = [f"{path}: unknown key {key!r} (only ru, en, zh)" for key in data if key not in LOCALES]
-    texts = {loc: value.strip() for loc, value in data.items() if loc in LOCALES and isinstance(value, str)}
-    problems += [
-        f"{path}: {loc}: empty or not a string" for loc in LOCALES if loc in data and not texts.get(loc)
-    ]
-    if not data.keys() & set(LOCALES):
-        problems.append(f"{path}: give the new text in at least one of ru, en, zh")
-    if problems:
-        raise NewsFileError(problems)
-    return texts
 
 
 def audit_detail(t: Translator, action: str, detail: str | None) -> str | None:

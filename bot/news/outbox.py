@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.news import changes
 from bot.store.db import Database
 from bot.store.users import utcnow
 
@@ -29,6 +30,7 @@ class DueDelivery:
     locale: str | None
     language_code: str | None
     subscribed: bool
+    revision: int | None = None  # the item's revision when the row was claimed (set by `claim`)
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class DeliveryResult:
     next_attempt_at: float | None = None  # pending: when it is due again (None: as it was)
     attempt_counted: bool = True  # False gives back the attempt `claim` took (a 429, an outage, a release)
     unsubscribe: bool = False  # the user blocked the bot: their subscription ends in the same write
+    revision: int | None = None  # sent: the item's revision the copy was rendered from
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,39 @@ class SubscriberLanguage:
     locale: str | None
     language_code: str | None
     count: int
+
+
+# -- inside a transaction of the items' repository (an item posted, released or retracted) -----------------
+async def queue_all(conn: Any, item_id: int) -> int:
+    """One pending delivery per current subscriber; returns how many."""
+    cur = await conn.execute(
+        "INSERT INTO delivery (item_id, user_id, updated_at) "
+        "SELECT ?, user_id, ? FROM subscription ORDER BY user_id",
+        (item_id, utcnow()),
+    )
+    return int(cur.rowcount)
+
+
+async def count_queued(conn: Any, item_id: int) -> int:
+    """Deliveries an item was given (a repeated post answers with this)."""
+    async with conn.execute("SELECT count(*) FROM delivery WHERE item_id = ?", (item_id,)) as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def drop_pending(conn: Any, item_id: int, reason: str) -> None:
+    """Deliveries not made yet will not be (the item was retracted)."""
+    await conn.execute(
+        "UPDATE delivery SET state = 'dropped', last_error = ?, updated_at = ? "
+        "WHERE item_id = ? AND state = 'pending'",
+        (reason, utcnow(), item_id),
+    )
+
+
+async def forget_in(conn: Any, user_id: int) -> None:
+    """/forget's part here, inside its transaction (`UserRepository.forget`)."""
+    await conn.execute("DELETE FROM delivery_change WHERE user_id = ?", (user_id,))
+    await conn.execute("DELETE FROM delivery WHERE user_id = ?", (user_id,))
 
 
 class OutboxRepository:
@@ -118,29 +154,33 @@ class OutboxRepository:
             row = await cur.fetchone()
         return float(row[0]) if row and row[0] is not None else None
 
-    async def claim(self, deliveries: Sequence[tuple[int, int]]) -> set[tuple[int, int]]:
+    async def claim(self, deliveries: Sequence[tuple[int, int]]) -> dict[tuple[int, int], int]:
         """Mark these (item, user) deliveries `sending`, in one transaction, before any of them is sent;
-        returns those that were still pending (now the caller's to send and to `record`)."""
+        returns those that were still pending (now the caller's to send and to `record`), each with the
+        item's revision now (kept in the row: a change stored later knows the copy may be stale)."""
         by_item: dict[int, list[int]] = {}
         for item_id, user_id in deliveries:
             by_item.setdefault(item_id, []).append(user_id)
-        claimed: set[tuple[int, int]] = set()
+        claimed: dict[tuple[int, int], int] = {}
         if not by_item:
             return claimed
         async with self.db.transaction() as conn:
             for item_id, users in by_item.items():
                 # The users as one JSON array parameter: a literal statement, however many are claimed.
                 async with conn.execute(
-                    "UPDATE delivery SET state = 'sending', attempts = attempts + 1, updated_at = ? "
+                    "UPDATE delivery SET state = 'sending', attempts = attempts + 1, updated_at = ?, "
+                    "revision = (SELECT revision FROM news_item WHERE id = delivery.item_id) "
                     "WHERE item_id = ? AND state = 'pending' AND user_id IN (SELECT value FROM json_each(?)) "
-                    "RETURNING user_id",
+                    "RETURNING user_id, revision",
                     (utcnow(), item_id, json.dumps(users)),
                 ) as cur:
-                    claimed.update((item_id, int(row[0])) for row in await cur.fetchall())
+                    claimed.update(((item_id, int(row[0])), int(row[1] or 1)) for row in await cur.fetchall())
         return claimed
 
     async def record(self, results: Sequence[DeliveryResult]) -> None:
-        """Write what became of claimed deliveries, all in one transaction."""
+        """Write what became of claimed deliveries, all in one transaction. A copy sent from a text that was
+        corrected meanwhile, or of an item retracted meanwhile, is queued for that change in the same
+        transaction (`changes.queue_stale`): no stale copy escapes the change outbox."""
         if not results:
             return
         now = utcnow()
@@ -149,7 +189,8 @@ class OutboxRepository:
                 "UPDATE delivery SET state = ?, last_error = coalesce(?, last_error), "
                 "next_attempt_at = coalesce(?, next_attempt_at), attempts = attempts - ?, "
                 "message_id = coalesce(?, message_id), locale = coalesce(?, locale), "
-                "sent_at = coalesce(?, sent_at), updated_at = ? WHERE item_id = ? AND user_id = ?",
+                "sent_at = coalesce(?, sent_at), revision = coalesce(?, revision), updated_at = ? "
+                "WHERE item_id = ? AND user_id = ?",
                 [
                     (
                         r.state,
@@ -159,6 +200,7 @@ class OutboxRepository:
                         r.message_id,
                         r.locale,
                         r.sent_at,
+                        r.revision,
                         now,
                         r.item_id,
                         r.user_id,
@@ -166,6 +208,8 @@ class OutboxRepository:
                     for r in results
                 ],
             )
+            sent = [(r.item_id, r.user_id, r.revision) for r in results if r.state == "sent"]
+            await changes.queue_stale(conn, sent)
             unsubscribed = [(r.user_id,) for r in results if r.unsubscribe]
             if unsubscribed:
                 await conn.executemany("DELETE FROM subscription WHERE user_id = ?", unsubscribed)
@@ -183,9 +227,20 @@ class OutboxRepository:
         message_id: int | None = None,
         locale: str | None = None,
         sent_at: float | None = None,
+        revision: int | None = None,
     ) -> None:
         await self.record(
-            [DeliveryResult(item_id, user_id, "sent", message_id=message_id, locale=locale, sent_at=sent_at)]
+            [
+                DeliveryResult(
+                    item_id,
+                    user_id,
+                    "sent",
+                    message_id=message_id,
+                    locale=locale,
+                    sent_at=sent_at,
+                    revision=revision,
+                )
+            ]
         )
 
     async def fail(self, item_id: int, user_id: int, error: str) -> None:
@@ -207,13 +262,10 @@ class OutboxRepository:
             ]
         )
 
-    async def forget(self, user_id: int) -> int:
-        """Delete every delivery row for `user_id` (/forget), and the edits or retractions waiting for their
-        copies; returns how many deliveries there were."""
+    async def forget(self, user_id: int) -> None:
+        """Delete every delivery row for `user_id`, and the edits or retractions waiting for their copies."""
         async with self.db.transaction() as conn:
-            await conn.execute("DELETE FROM delivery_change WHERE user_id = ?", (user_id,))
-            cur = await conn.execute("DELETE FROM delivery WHERE user_id = ?", (user_id,))
-            return cur.rowcount
+            await forget_in(conn, user_id)
 
     async def get(self, item_id: int, user_id: int) -> dict[str, Any] | None:
         async with self.db.read(

@@ -1,12 +1,12 @@
 """What one `sendMessage` of a broadcast came to, and so what happens to its delivery: a pure function of the
-result, tested without a bot.
+result, tested without a bot. Telegram's status code (aiogram's exception class) decides first.
 
-A 429 pauses the whole broadcast and the delivery waits (not counted as an attempt); a 403 unsubscribes the
-user and drops the delivery; "chat not found" and the like drop it; any other 400 would be refused again, so
-it fails; a 401 (the token was revoked) stops the broadcaster. A 5xx or a network error may mean Telegram is
-down: the broadcaster pauses the whole broadcast and decides whether the delivery is to blame
-(`Outcome.maybe_delivered` tells whether the message may have arrived anyway: only a connection that was
-never made proves it did not).
+A 429 pauses the whole broadcast and the delivery waits (not counted as an attempt); a 403, and a 400 saying
+the chat does not exist ("chat not found", "user not found"), unsubscribe the user and drop the delivery: a
+later item would be refused the same way. Any other 400 would be refused again, so the delivery fails; so do
+a 404, a 409 and a 413 (a file grown too big since it was posted): those are this request's, not an outage.
+A 401 (the token was revoked) stops the broadcaster. A 5xx or a network error may mean Telegram is down: the
+broadcaster pauses the whole broadcast and decides whether the delivery is to blame.
 """
 
 from __future__ import annotations
@@ -17,24 +17,26 @@ from dataclasses import dataclass
 from aiogram.exceptions import (
     TelegramAPIError,
     TelegramBadRequest,
+    TelegramConflictError,
+    TelegramEntityTooLarge,
     TelegramForbiddenError,
-    TelegramNetworkError,
+    TelegramNotFound,
     TelegramRetryAfter,
     TelegramUnauthorizedError,
 )
 
-from bot.core.retry import never_sent
-
-# 400s that mean the chat is gone for good.
-DROP_ERRORS = ("chat not found", "peer_id_invalid", "user not found")
+# The 400 an edit gets when the message already shows that text (it is done, not refused).
+NOT_MODIFIED = "message is not modified"
+# 400s that mean the chat is gone for good: the reader is unsubscribed, as after a 403.
+GONE_ERRORS = ("chat not found", "peer_id_invalid", "user not found")
 
 
 class Action(enum.Enum):
     SENT = "sent"
     PAUSE_ALL = "pause all"  # 429: the broadcast waits `retry_after`, the delivery with it
-    UNSUBSCRIBE = "unsubscribe"  # 403: blocked, deactivated, kicked: drop and unsubscribe
-    DROP = "drop"  # the chat does not exist
-    FAIL = "fail"  # the same request would be refused again
+    UNSUBSCRIBE = "unsubscribe"  # 403 (blocked, deactivated, kicked) or no such chat: drop and unsubscribe
+    DROP = "drop"  # nothing to do for this delivery (a change whose copy the reader deleted)
+    FAIL = "fail"  # the same request would be refused again (400, 404, 409, 413)
     RETRY = "retry"  # 5xx or network: Telegram may be down (pause all) or this chat at fault (backoff)
     STOP = "stop"  # 401: the token is no longer valid; nothing can be sent
 
@@ -44,7 +46,6 @@ class Outcome:
     action: Action
     error: str | None = None
     retry_after: float = 0.0
-    maybe_delivered: bool = False
 
 
 SENT = Outcome(Action.SENT)
@@ -59,11 +60,14 @@ def classify(exc: TelegramAPIError | OSError | TimeoutError) -> Outcome:
     if isinstance(exc, TelegramForbiddenError):
         return Outcome(Action.UNSUBSCRIBE, exc.message)
     if isinstance(exc, TelegramBadRequest):
-        if any(marker in exc.message.lower() for marker in DROP_ERRORS):
-            return Outcome(Action.DROP, exc.message)
+        if any(marker in exc.message.lower() for marker in GONE_ERRORS):
+            return Outcome(Action.UNSUBSCRIBE, exc.message)
         return Outcome(Action.FAIL, exc.message)
-    proven = isinstance(exc, TelegramNetworkError) and never_sent(exc)
-    return Outcome(Action.RETRY, f"{type(exc).__name__}: {exc}", maybe_delivered=not proven)
+    if isinstance(exc, TelegramEntityTooLarge):  # before the network errors it subclasses
+        return Outcome(Action.FAIL, f"{type(exc).__name__}: {exc.message}")
+    if isinstance(exc, TelegramNotFound | TelegramConflictError):
+        return Outcome(Action.FAIL, f"{type(exc).__name__}: {exc.message}")
+    return Outcome(Action.RETRY, f"{type(exc).__name__}: {exc}")
 
 
 def retry_delay(attempts: int, max_attempts: int, backoff: float, max_backoff: float) -> float | None:

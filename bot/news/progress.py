@@ -17,6 +17,7 @@ from babel.dates import format_timedelta
 from bot.core.i18n import PoI18n, Translator
 from bot.core.pacing import Clock
 from bot.news.outbox import ItemProgress, OutboxRepository
+from bot.news.outcomes import NOT_MODIFIED
 
 log = logging.getLogger(__name__)
 
@@ -140,5 +141,5 @@ class ProgressReporter:
         except TelegramRetryAfter as exc:
             self.pause_all(exc.retry_after)
         except TelegramAPIError as exc:
-            if "message is not modified" not in exc.message:
+            if NOT_MODIFIED not in exc.message:
                 log.warning("broadcaster: cannot update the progress of news #%d: %s", progress.item_id, exc)

@@ -62,6 +62,12 @@ class SQLiteStorage(BaseStorage):
         else:
             states[built] = value
 
+    async def forget_in(self, conn: Any, key: StorageKey) -> None:
+        """/forget's part here, inside its transaction: the key's state and data, gone (every stored state is
+        read again on next use, so a rolled-back transaction loses nothing)."""
+        self._states = None
+        await conn.execute("DELETE FROM fsm_state WHERE key = ?", (self._key(key),))
+
     async def get_state(self, key: StorageKey) -> str | None:
         states = self._states if self._states is not None else await self._stored_states()
         return states.get(self._key(key))

@@ -160,4 +160,23 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (day, query)
     ) WITHOUT ROWID;
     """,
+    # 7: the revision of an item's text, so no copy escapes a correction. `revision` counts the item's
+    # edits and its retraction; `revised_<locale>` is the revision at which that language's text or title
+    # last changed. Each delivery keeps the revision its copy was rendered from (`revision`: the item's at
+    # its claim while it is `sending`, the rendered one once `sent`): a copy is stale when its language was
+    # revised after it, and a stale or retracted copy that goes out is queued for a change.
+    # A retracted copy past 48 hours is edited into a note, but its photo or file stays: `media_kept` counts
+    # those for the admin's result. Archive items move from midnight to noon UTC of their day, so that day
+    # is the one shown in any TIMEZONE from UTC−12 to UTC+11 (midnight showed the day before west of UTC).
+    """
+    ALTER TABLE news_item ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE news_item ADD COLUMN revised_ru INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE news_item ADD COLUMN revised_en INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE news_item ADD COLUMN revised_zh INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE delivery ADD COLUMN revision INTEGER;
+    ALTER TABLE delivery_change ADD COLUMN media_kept INTEGER NOT NULL DEFAULT 0;
+    UPDATE news_item SET created_at = substr(created_at, 1, 11) || '12:00:00Z',
+        released_at = substr(released_at, 1, 11) || '12:00:00Z'
+        WHERE post_key LIKE 'archive:%' AND created_at LIKE '%T00:00:00Z';
+    """,
 ]

@@ -11,6 +11,8 @@ import json
 import logging
 import sqlite3
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from bot.store.db import Database, StoreError
 
@@ -26,6 +28,8 @@ RETRY_SECONDS = 2.0  # after a failed write (locked, full disk): the sightings w
 # Subscription states remembered (a bool each); past this the memory starts afresh.
 SUBSCRIPTION_CACHE_SIZE = 100_000
 _WATCH_FUNCTION = "roundtable_subscription_changed"
+# A feature's part of /forget: its deletes, on the connection of the one transaction.
+Forget = Callable[[Any], Awaitable[None]]
 
 
 def utcnow() -> str:
@@ -223,14 +227,18 @@ class UserRepository:
         cached = self._cache.get(user_id)
         self._remember(user_id, (cached[0] if cached else None, locale))
 
-    async def forget(self, user_id: int) -> None:
-        """Delete the user's row and their subscription (idempotent). Rows a feature keeps about them (the
-        news outbox) are that feature's to delete; the next update from them records them afresh.
+    async def forget(self, user_id: int, *, also: Sequence[Forget] = ()) -> None:
+        """Delete the user's row and their subscription (idempotent), and with `also` what the features keep
+        about them (the news outbox's rows, an FSM state): each gets the connection, all in one transaction,
+        so a failure leaves everything and a post committed meanwhile finds no one to queue for. The next
+        update from them records them afresh.
 
         Sightings still waiting to be written (this very update's among them) are written first, so none
         can bring the row back after it is deleted."""
         await self.flush()
         async with self.db.transaction() as conn:
+            for part in also:
+                await part(conn)
             await conn.execute("DELETE FROM subscription WHERE user_id = ?", (user_id,))
             await conn.execute("DELETE FROM user WHERE id = ?", (user_id,))
         self._cache.pop(user_id, None)

@@ -8,6 +8,7 @@ goes out once, after a restart too."""
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,9 @@ from aiogram.methods import (
 from aiogram.types import FSInputFile
 
 from bot.core.i18n import PoI18n
+from bot.news.changes import ChangeProgress
 from bot.news.repository import Media, NewsDraft, Newsroom
+from bot.news.revisions import change_result
 from bot.store import Store
 from tests.conftest import language_of
 from tests.news_support import DRAFT, FakeClock, TimedSession, add_subscriber, make_broadcaster
@@ -148,18 +151,40 @@ async def test_a_retraction_interrupted_by_a_restart_touches_no_copy_twice_and_f
     assert (counts["done"], counts["pending"], counts["sending"]) == (3, 0, 0)
 
 
-async def test_an_edit_racing_a_copy_in_flight_waits_for_it(
+async def test_a_copy_in_flight_during_an_edit_is_edited_once_it_is_recorded(
+    store: Store, newsroom: Newsroom, i18n: PoI18n, clock: FakeClock, timed: TimedSession, tbot: Bot
+) -> None:
+    await add_subscriber(store, 2, "en")
+    await add_subscriber(store, 3, "ru")
+    item = (await newsroom.items.post(DRAFT, actor="test")).item_id
+    claimed = await newsroom.outbox.claim([(item, 2), (item, 3)])  # rendered from revision 1, on its way
+    assert claimed == {(item, 2): 1, (item, 3): 1}
+    assert await newsroom.items.edit(item, {"en": "Corrected."}, actor="test") == 0  # none recorded yet
+    progress = await newsroom.changes.progress(item)
+    assert progress is not None
+    assert progress.in_flight == 2  # the result waits for them
+    await newsroom.outbox.mark_sent(item, 2, message_id=77, locale="en", sent_at=clock(), revision=1)
+    await newsroom.outbox.mark_sent(item, 3, message_id=78, locale="ru", sent_at=clock(), revision=1)
+    due = await newsroom.changes.due(now=clock(), limit=10)
+    assert [(c.user_id, c.action) for c in due] == [(2, "edit")]  # the Russian text did not change
+    await make_broadcaster(newsroom, i18n, clock).drain(tbot)
+    (edit,) = of(EditMessageText, timed)
+    assert (edit.chat_id, edit.message_id) == (2, 77)
+    assert "Corrected." in edit.text
+
+
+async def test_a_copy_in_flight_at_a_crash_is_sent_again_with_the_corrected_text(
     store: Store, newsroom: Newsroom, i18n: PoI18n, clock: FakeClock, timed: TimedSession, tbot: Bot
 ) -> None:
     await add_subscriber(store, 2, "en")
     item = (await newsroom.items.post(DRAFT, actor="test")).item_id
-    await store.db.conn.execute("UPDATE delivery SET state = 'sending'")  # in flight when the edit came
-    assert await newsroom.items.edit(item, {"en": "Corrected."}, actor="test") == 1
-    await make_broadcaster(newsroom, i18n, clock).drain(tbot)  # a restart: resent with the new text…
+    await newsroom.outbox.claim([(item, 2)])
+    assert await newsroom.items.edit(item, {"en": "Corrected."}, actor="test") == 0
+    await make_broadcaster(newsroom, i18n, clock).drain(tbot)  # a restart: sent again from the new text
     (sent,) = of(SendMessage, timed)
     assert "Corrected." in sent.text
-    (edit,) = of(EditMessageText, timed)  # … and the copy that may have gone out before is edited
-    assert edit.message_id == (await copies(store, item))[2][1]
+    assert of(EditMessageText, timed) == []  # the copy now delivered is already right
+    assert (await newsroom.outbox.get(item, 2) or {})["revision"] == 2
 
 
 @pytest.mark.parametrize(("kind", "method"), [("photo", SendPhoto), ("document", SendDocument)])
@@ -248,3 +273,122 @@ async def test_a_file_gone_before_its_upload_fails_that_item_and_pauses_nothing(
     assert {state for state, _, _ in (await copies(store, broken)).values()} == {"failed"}
     assert {state for state, _, _ in (await copies(store, fine)).values()} == {"sent"}
     assert clock() - start < 5  # no outage pause
+
+
+async def test_a_file_id_that_cannot_be_kept_leaves_the_copy_recorded_sent(
+    store: Store,
+    newsroom: Newsroom,
+    i18n: PoI18n,
+    clock: FakeClock,
+    timed: TimedSession,
+    tbot: Bot,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = tmp_path / "photo.jpg"
+    path.write_bytes(b"\xff\xd8\xff" + b"0" * 100)
+    for uid in (1, 2, 3):
+        await add_subscriber(store, uid, "en")
+    draft = NewsDraft(texts=DRAFT.texts, media=Media("photo", path=str(path)))
+    item = (await newsroom.items.post(draft, actor="t")).item_id
+    keep = newsroom.items.set_media_file_id
+    failures = iter([True])
+
+    async def locked_once(item_id: int, file_id: str) -> None:
+        if next(failures, False):
+            raise sqlite3.OperationalError("database is locked")
+        await keep(item_id, file_id)
+
+    monkeypatch.setattr(newsroom.items, "set_media_file_id", locked_once)
+    await make_broadcaster(newsroom, i18n, clock).drain(tbot)
+
+    counts = await newsroom.outbox.counts()
+    assert (counts["sent"], counts["sending"], counts["pending"]) == (3, 0, 0)
+    assert sorted(int(m.chat_id) for m in of(SendPhoto, timed)) == [1, 2, 3]  # nobody got it twice
+    stored = await newsroom.items.get(item)
+    assert stored is not None
+    assert stored.media is not None
+    assert stored.media.file_id is not None  # learnt from the next upload
+
+
+async def test_retracting_an_old_photo_says_the_photo_stays(
+    store: Store,
+    newsroom: Newsroom,
+    i18n: PoI18n,
+    clock: FakeClock,
+    timed: TimedSession,
+    tbot: Bot,
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "photo.jpg"
+    path.write_bytes(b"\xff\xd8\xff" + b"0" * 100)
+    for uid, code in {1: "en", 2: "ru", 3: "zh"}.items():
+        await add_subscriber(store, uid, code)
+    draft = NewsDraft(texts=DRAFT.texts, media=Media("photo", path=str(path)))
+    item = (await newsroom.items.post(draft, actor="t")).item_id
+    await make_broadcaster(newsroom, i18n, clock).drain(tbot)
+    await store.db.conn.execute(
+        "UPDATE delivery SET sent_at = ? WHERE user_id IN (2, 3)", (clock() - 50 * HOUR,)
+    )  # 2 and 3 are past Telegram's 48 hours
+    await store.db.conn.commit()
+    assert await newsroom.items.retract(item, actor="t", progress=(9001, 55, "en")) == 3
+    timed.times.clear()
+    await make_broadcaster(newsroom, i18n, clock).drain(tbot)
+
+    assert [m.chat_id for m in of(DeleteMessage, timed)] == [1]
+    notes = {int(m.chat_id): m for m in of(EditMessageCaption, timed)}
+    assert set(notes) == {2, 3}  # only their captions could change
+    report = next(m for m in of(EditMessageText, timed) if m.chat_id == 9001)
+    assert "3 of 3" in report.text
+    assert "2 copies were older than 48 hours" in report.text
+    assert "photo or file stays in the chat" in report.text
+    progress = await newsroom.changes.progress(item)
+    assert progress is not None
+    assert progress.media_kept == 2
+
+
+@pytest.mark.parametrize(
+    ("locale", "count", "expected"),
+    [
+        ("ru", 1, "1 копия"),
+        ("ru", 2, "2 копии"),
+        ("ru", 5, "5 копий"),
+        ("ru", 21, "21 копия"),
+        ("zh", 2, "其中 2 份"),
+    ],
+)
+def test_the_kept_media_line_reads_right_in_each_language(
+    i18n: PoI18n, locale: str, count: int, expected: str
+) -> None:
+    progress = ChangeProgress(
+        item_id=4,
+        done=count,
+        dropped=0,
+        failed=0,
+        left=0,
+        chat_id=1,
+        message_id=2,
+        locale=locale,
+        retracted=True,
+        media_kept=count,
+    )
+    text = change_result(i18n.translator(locale), progress)
+    assert expected in text.splitlines()[-1]
+    assert language_of(text.splitlines()[-1]) == locale
+
+
+async def test_an_edited_title_reaches_the_copies_of_its_language(
+    store: Store, newsroom: Newsroom, i18n: PoI18n, clock: FakeClock, timed: TimedSession, tbot: Bot
+) -> None:
+    for uid, code in READERS.items():
+        await add_subscriber(store, uid, code)
+    titled = NewsDraft(texts=DRAFT.texts, titles={"ru": "Встреча", "en": "A meeting", "zh": "会面"})
+    item = (await newsroom.items.post(titled, actor="test")).item_id
+    await make_broadcaster(newsroom, i18n, clock).drain(tbot)
+    assert await newsroom.items.edit(item, {}, titles={"en": "A second meeting"}, actor="test") == 1
+    timed.times.clear()
+    await make_broadcaster(newsroom, i18n, clock).drain(tbot)
+    (edit,) = of(EditMessageText, timed)
+    assert edit.chat_id == 2
+    assert "<b>A second meeting</b>" in edit.text
+    assert DRAFT.texts["en"] in edit.text

@@ -83,21 +83,26 @@ async def test_an_edit_queues_the_copies_in_its_language_and_a_newer_one_replace
         await store.db.conn.execute("UPDATE delivery SET state = 'sending' WHERE user_id = 3")
         await store.db.conn.commit()  # 3 is in flight: its language is not known yet; 4 is pending
         queued = await newsroom.items.edit(item, {"en": "Corrected <b>text</b>."}, actor="telegram:9")
-        assert queued == 2  # the English copy and the one in flight
+        assert queued == 1  # the English copy; the one in flight is queued when it is recorded, if stale
         stored = await newsroom.items.get(item)
         assert stored is not None
         assert stored.texts["en"] == "Corrected <b>text</b>."
         assert stored.texts["ru"] == DRAFT.texts["ru"]
         assert stored.edited_at is not None
+        assert (stored.revision, stored.revised) == (2, {"ru": 1, "en": 2, "zh": 1})
         due = await newsroom.changes.due(now=10.0, limit=10)
-        assert [(c.user_id, c.action, c.generation) for c in due] == [(2, "edit", 1), (3, "edit", 1)]
+        assert [(c.user_id, c.action, c.generation) for c in due] == [(2, "edit", 1)]
         # the change of user 2 is in flight when a newer edit arrives: the old claim cannot finish it
         assert await newsroom.changes.mark_sending(due[0])
-        assert await newsroom.items.edit(item, {"en": "Again."}, actor="telegram:9") == 2
+        assert await newsroom.items.edit(item, {"en": "Again."}, actor="telegram:9") == 1
         await newsroom.changes.finish(due[0], "done")
         again = await newsroom.changes.due(now=10.0, limit=10)
-        assert [(c.user_id, c.generation) for c in again] == [(2, 2), (3, 2)]
-        assert not await newsroom.changes.mark_sending(due[1])  # generation 1 is gone
+        assert [(c.user_id, c.generation) for c in again] == [(2, 2)]
+        assert not await newsroom.changes.mark_sending(due[0])  # generation 1 is gone
+        # user 3's copy, sent as English from revision 1, is recorded: queued for the edit it missed
+        await newsroom.outbox.mark_sent(item, 3, message_id=13, locale="en", sent_at=1.0, revision=1)
+        late = await newsroom.changes.due(now=10.0, limit=10)
+        assert [(c.user_id, c.action) for c in late] == [(2, "edit"), (3, "edit")]
     finally:
         await store.close()
 
@@ -150,5 +155,41 @@ async def test_an_item_with_a_document_keeps_it_and_learns_its_file_id_once(tmp_
             "BQACAgIAAxk-first",
             "/srv/initiative.pdf",
         )
+    finally:
+        await store.close()
+
+
+async def test_an_edit_of_titles_changes_only_those_and_queues_their_copies(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "s.sqlite3")
+    newsroom = Newsroom(store.db)
+    try:
+        for uid in (1, 2):
+            await add_subscriber(store, uid)
+        titled = NewsDraft(texts=DRAFT.texts, titles={"ru": "Встреча", "en": "A meeting", "zh": "会面"})
+        item = (await newsroom.items.post(titled, actor="telegram:9")).item_id
+        await _delivered(store, item, 1, "ru", 11)
+        await _delivered(store, item, 2, "en", 12)
+        queued = await newsroom.items.edit(item, {}, titles={"en": "The meeting"}, actor="telegram:9")
+        assert queued == 1  # only the English copy shows that title
+        stored = await newsroom.items.get(item)
+        assert stored is not None
+        assert stored.titles == {"ru": "Встреча", "en": "The meeting", "zh": "会面"}
+        assert stored.texts == DRAFT.texts
+        due = await newsroom.changes.due(now=10.0, limit=10)
+        assert [(c.user_id, c.action) for c in due] == [(2, "edit")]
+        # a text in one language and a title in another: both languages' copies
+        assert await newsroom.items.edit(item, {"ru": "Новое."}, titles={"en": "Again"}, actor="t") == 2
+        # an item posted without a title takes one only in all three languages
+        bare = (await newsroom.items.post(DRAFT, actor="telegram:9")).item_id
+        try:
+            await newsroom.items.edit(bare, {}, titles={"en": "Only English"}, actor="t")
+        except ValueError:
+            pass
+        else:
+            raise AssertionError("a partial title was stored on an untitled item")
+        assert (await newsroom.items.get(bare)).titles is None  # type: ignore[union-attr]
+        full = {"ru": "Заголовок", "en": "Title", "zh": "标题"}
+        assert await newsroom.items.edit(bare, {}, titles=full, actor="t") == 0
+        assert (await newsroom.items.get(bare)).titles == full  # type: ignore[union-attr]
     finally:
         await store.close()

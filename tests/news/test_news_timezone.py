@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import sqlite3
 import zoneinfo
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from bot.news.items import render_item
 from bot.news.repository import Newsroom
 from bot.runtime.app import create_dispatcher
 from bot.store import Store
+from bot.store.migrations import MIGRATIONS
 from tests import updates
 from tests.conftest import ROOT, TOKEN, Cli, Driver
 from tests.news_support import DRAFT, FakeClock, add_subscriber
@@ -125,3 +127,44 @@ def test_zones_resolve_without_the_systems_tz_database() -> None:
         assert moment.astimezone(shanghai).date() == dt.date(2024, 10, 25)
     finally:
         zoneinfo.reset_tzpath(to=saved)
+
+
+@pytest.mark.parametrize(
+    "tz", ["America/New_York", "America/Los_Angeles", "UTC", "Asia/Shanghai", "Asia/Tokyo"]
+)
+async def test_an_archive_item_shows_its_own_day_west_and_east_of_utc(
+    store: Store, newsroom: Newsroom, tz: str
+) -> None:
+    assert await newsroom.items.seed(DRAFT, key="archive:suzhou", created=dt.date(2023, 9, 18))
+    item = await newsroom.items.latest()
+    assert item is not None
+    i18n = create_i18n(ROOT / "locales", "en", zoneinfo.ZoneInfo(tz))
+    text = render_item(i18n.translator("en"), item.draft, item.created_at, footer=False)
+    assert "18 September 2023" in text.splitlines()[0]
+
+
+async def test_archive_items_stored_at_midnight_move_to_noon(tmp_path: Path) -> None:
+    """A database seeded before (midnight UTC, schema 5) moves with migration 6; posted items do not."""
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as conn:
+        for script in MIGRATIONS[:5]:
+            conn.executescript(script)
+        conn.execute("PRAGMA user_version = 5")
+        conn.execute(
+            "INSERT INTO news_item (text_ru, text_en, text_zh, post_key, created_at, released_at) "
+            "VALUES ('р', 'e', '中', 'archive:x', '2023-09-18T00:00:00Z', '2023-09-18T00:00:00Z'), "
+            "('р', 'e', '中', NULL, '2023-09-19T00:00:00Z', '2023-09-19T00:00:00Z')"
+        )
+    conn.close()
+    store = await Store.open(path)
+    try:
+        async with store.db.read(
+            "SELECT created_at, released_at, revision FROM news_item ORDER BY id"
+        ) as cur:
+            rows = [tuple(row) for row in await cur.fetchall()]
+    finally:
+        await store.close()
+    assert rows == [
+        ("2023-09-18T12:00:00Z", "2023-09-18T12:00:00Z", 1),
+        ("2023-09-19T00:00:00Z", "2023-09-19T00:00:00Z", 1),
+    ]

@@ -9,7 +9,15 @@ from typing import Any
 
 import pytest
 from aiogram import Bot
-from aiogram.exceptions import TelegramNetworkError, TelegramServerError, TelegramUnauthorizedError
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramConflictError,
+    TelegramEntityTooLarge,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
 from aiogram.methods import SendMessage, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiohttp import ClientConnectorError
@@ -160,3 +168,62 @@ async def test_the_wall_clock_stepping_back_does_not_change_the_pace(
     times = [t for t, _ in outage.times]
     assert times[-1] - start <= 100 / 25 * 1.1
     assert max(b - a for a, b in itertools.pairwise(times)) < 0.5
+
+
+class RefusingSession(TimedSession):
+    """Answers one chat's send with a given exception."""
+
+    def __init__(self, clock: FakeClock, refusals: dict[int, Exception]) -> None:
+        super().__init__(clock)
+        self.refusals = refusals
+
+    async def make_request(
+        self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
+    ) -> TelegramType:
+        if isinstance(method, SendMessage) and int(method.chat_id) in self.refusals:
+            self.times.append((self.clock(), method))
+            raise self.refusals[int(method.chat_id)]
+        return await super().make_request(bot, method, timeout)
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        lambda m: TelegramEntityTooLarge(method=m, message="Request Entity Too Large"),
+        lambda m: TelegramNotFound(method=m, message="Not Found"),
+        lambda m: TelegramConflictError(method=m, message="Conflict"),
+    ],
+    ids=["413", "404", "409"],
+)
+async def test_a_404_409_or_413_fails_its_delivery_and_pauses_nothing(
+    store: Store, newsroom: Newsroom, i18n: PoI18n, settings: Settings, clock: FakeClock, refusal: Any
+) -> None:
+    for uid in range(1, 6):
+        await add_subscriber(store, uid)
+    session = RefusingSession(clock, {1: refusal(SendMessage(chat_id=1, text="x"))})
+    unlimited = SendPacer(1e9, clock=clock, sleep=clock.sleep, private_interval=0, group_interval=0)
+    item = (await newsroom.items.post(DRAFT, actor="test")).item_id
+    start = clock()
+    bot = create_bot(settings, session=session, pacer=unlimited)
+    await make_broadcaster(newsroom, i18n, clock, rate=25.0).drain(bot)
+    assert (await newsroom.outbox.get(item, 1) or {})["state"] == "failed"  # at once, no retries
+    assert [int(m.chat_id) for _, m in session.times if isinstance(m, SendMessage)] == [1, 2, 3, 4, 5]
+    assert clock() - start < 1.0  # no outage pause (the first one would be 5 s)
+
+
+async def test_chat_not_found_unsubscribes_as_a_403_does(
+    store: Store, newsroom: Newsroom, i18n: PoI18n, settings: Settings, clock: FakeClock
+) -> None:
+    for uid in (1, 2):
+        await add_subscriber(store, uid)
+    gone = TelegramBadRequest(method=SendMessage(chat_id=1, text="x"), message="Bad Request: chat not found")
+    session = RefusingSession(clock, {1: gone})
+    unlimited = SendPacer(1e9, clock=clock, sleep=clock.sleep, private_interval=0, group_interval=0)
+    item = (await newsroom.items.post(DRAFT, actor="test")).item_id
+    bot = create_bot(settings, session=session, pacer=unlimited)
+    await make_broadcaster(newsroom, i18n, clock).drain(bot)
+    assert (await newsroom.outbox.get(item, 1) or {})["state"] == "dropped"
+    assert not await store.subscriptions.is_subscribed(1)
+    assert await store.subscriptions.is_subscribed(2)
+    await newsroom.items.post(DRAFT, actor="test")  # the next item is not tried on that chat again
+    assert (await newsroom.outbox.counts())["pending"] == 1

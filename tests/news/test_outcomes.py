@@ -6,6 +6,8 @@ import pytest
 from aiogram.exceptions import (
     TelegramAPIError,
     TelegramBadRequest,
+    TelegramConflictError,
+    TelegramEntityTooLarge,
     TelegramForbiddenError,
     TelegramNetworkError,
     TelegramNotFound,
@@ -45,8 +47,8 @@ def test_403_unsubscribes(message: str) -> None:
 @pytest.mark.parametrize(
     "message", ["Bad Request: chat not found", "Bad Request: PEER_ID_INVALID", "Bad Request: user not found"]
 )
-def test_a_chat_that_is_gone_drops_the_delivery(message: str) -> None:
-    assert classify(TelegramBadRequest(METHOD, message)) == Outcome(Action.DROP, message)
+def test_a_chat_that_is_gone_unsubscribes_as_a_403_does(message: str) -> None:
+    assert classify(TelegramBadRequest(METHOD, message)) == Outcome(Action.UNSUBSCRIBE, message)
 
 
 def test_any_other_400_fails_at_once() -> None:
@@ -59,7 +61,6 @@ def test_any_other_400_fails_at_once() -> None:
     [
         TelegramServerError(METHOD, "Bad Gateway"),
         TelegramNetworkError(METHOD, "connection reset"),
-        TelegramNotFound(METHOD, "Not Found"),
         OSError("network is unreachable"),
         TimeoutError(),
     ],
@@ -74,3 +75,18 @@ def test_retries_back_off_doubling_up_to_a_cap_then_give_up() -> None:
     delays = [retry_delay(attempts, 5, backoff=5.0, max_backoff=300.0) for attempts in range(1, 7)]
     assert delays == [5.0, 10.0, 20.0, 40.0, None, None]
     assert retry_delay(9, 20, backoff=5.0, max_backoff=300.0) == 300.0
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        TelegramNotFound(METHOD, "Not Found"),
+        TelegramConflictError(METHOD, "Conflict: terminated by other getUpdates request"),
+        TelegramEntityTooLarge(METHOD, "Request Entity Too Large"),
+    ],
+)
+def test_404_409_413_fail_the_delivery_and_pause_nothing(exc: TelegramAPIError) -> None:
+    """This request's fault, not an outage (413 even subclasses the network error)."""
+    outcome = classify(exc)
+    assert outcome.action is Action.FAIL
+    assert str(outcome.error).startswith(f"{type(exc).__name__}: ")

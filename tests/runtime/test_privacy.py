@@ -3,7 +3,10 @@ safely."""
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
+from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.base import StorageKey
 
 from bot.catalog import screens
@@ -11,6 +14,7 @@ from bot.catalog.profile import public_commands
 from bot.core.callbacks import ForgetCb
 from bot.core.i18n import PoI18n
 from bot.news.repository import NewsDraft, Newsroom
+from bot.runtime.privacy import forget_user
 from bot.store import Store
 from tests import updates
 from tests.chat_support import LANGUAGES, datas, one_answer, one_edit, one_message
@@ -80,3 +84,36 @@ async def test_forget_deletes_everything_after_confirmation(
     await driver.feed(updates.message("/help", user_id=user, language_code=code))
     await store.users.flush()  # sightings are written behind, within a fraction of a second
     assert await _count(store, "SELECT count(*) FROM user WHERE id = ?", user) == 1
+
+
+async def test_forget_is_one_transaction_a_failure_leaves_everything(
+    driver: Driver, store: Store, newsroom: Newsroom
+) -> None:
+    user = 72
+    await driver.feed(updates.message("/subscribe", user_id=user))
+    await newsroom.items.post(NewsDraft(texts={"ru": "Новость", "en": "News", "zh": "新闻"}), actor="test")
+    await store.db.conn.execute("UPDATE delivery SET state = 'sent', message_id = 5, locale = 'en'")
+    await newsroom.items.edit(1, {"en": "Corrected news"}, actor="test")
+    key = StorageKey(bot_id=driver.bot.id, chat_id=user, user_id=user)
+    await driver.dp.storage.set_data(key, {"draft": "x"})
+    # The last delete fails (a full disk, say): nothing of the user's may be gone.
+    await store.db.conn.execute(
+        "CREATE TEMP TRIGGER refuse BEFORE DELETE ON user BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+    )
+    await store.db.conn.commit()
+    state = FSMContext(storage=driver.dp.storage, key=key)
+    with pytest.raises(sqlite3.IntegrityError, match="disk full"):
+        await forget_user(store, state, user)
+    for sql in (
+        "SELECT count(*) FROM user WHERE id = ?",
+        "SELECT count(*) FROM subscription WHERE user_id = ?",
+        "SELECT count(*) FROM delivery WHERE user_id = ?",
+        "SELECT count(*) FROM delivery_change WHERE user_id = ?",
+    ):
+        assert await _count(store, sql, user) == 1, sql
+    assert await driver.dp.storage.get_data(key) == {"draft": "x"}
+    await store.db.conn.execute("DROP TRIGGER refuse")
+    await store.db.conn.commit()
+    await forget_user(store, state, user)  # again, once the disk has room
+    assert await _count(store, "SELECT count(*) FROM delivery WHERE user_id = ?", user) == 0
+    assert await driver.dp.storage.get_data(key) == {}
