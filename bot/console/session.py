@@ -2,7 +2,7 @@
 
 The tests drive the real `Dispatcher` through it; the console uses it to run the bot with no token and no
 network. It refuses (400) what Telegram would refuse — too long, invalid HTML, oversized callback data,
-too many inline results — so a rule broken anywhere fails loudly here first.
+too many inline results, a second answer to one button — so a rule broken anywhere fails loudly here first.
 """
 
 from __future__ import annotations
@@ -77,6 +77,7 @@ class LocalSession(BaseSession):
         self.closed = False
         self.refused: list[tuple[TelegramMethod[Any], list[str]]] = []
         self.listeners: list[Callable[[TelegramMethod[Any], Any], None]] = []
+        self.answered: set[str] = set()  # the callback queries answered so far (Telegram takes one answer)
 
     # -- scripting -------------------------------------------------------------------------------------------
     def add_result_for(self, method: type[TelegramMethod[Any]], result: Any) -> None:
@@ -129,6 +130,10 @@ class LocalSession(BaseSession):
             return result  # type: ignore[no-any-return]
         if self.strict:
             problems = request_problems(method)
+            if isinstance(method, AnswerCallbackQuery):
+                if method.callback_query_id in self.answered:
+                    problems.append("query is too old and response timeout expired or query ID is invalid")
+                self.answered.add(method.callback_query_id)
             if problems:
                 self.refused.append((method, problems))
                 raise TelegramBadRequest(method=method, message="Bad Request: " + "; ".join(problems))

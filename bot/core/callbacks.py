@@ -72,7 +72,105 @@ class ForgetCb(CallbackData, prefix="f"):
     """/forget's confirmation button: delete everything stored about the user who presses it."""
 
 
+# Handler flags for `CallbackAnswerMiddleware` (see `runtime/app.py`): a button is answered before its handler
+# runs, unless the handler has something to say; then it is registered with these flags and sets
+# `callback_answer.text` (and `show_alert`), and the answer goes out when it returns.
+ANSWER_AFTER = {"callback_answer": {"pre": False}}
+
+
+# The editor's questions (`news/handlers/`). Each button names the question it belongs to: `draft` is the
+# start of the key of the draft (a /post, /edit or /retract in progress, kept in the admin's FSM data), and
+# the item, language or time it is about. It acts only while that is the open question (`news/drafts.py`).
+class PostSendCb(CallbackData, prefix="ps"):
+    """✅ Send now, under the last preview of a /post draft."""
+
+    draft: str
+
+
+class PostScheduleCb(CallbackData, prefix="pt"):
+    """🕒 Schedule: ask for the time of a /post draft."""
+
+    draft: str
+
+
+class ScheduleConfirmCb(CallbackData, prefix="pa"):
+    """✅ Schedule at `at` (UTC seconds), the time the admin typed for this draft."""
+
+    draft: str
+    at: int
+
+
+class NoTitleCb(CallbackData, prefix="pn"):
+    """No title: the /post draft goes to its confirmation without one."""
+
+    draft: str
+
+
+class DraftCancelCb(CallbackData, prefix="pc"):
+    """✖️ Cancel under any question of a draft (/post, /edit, /retract)."""
+
+    draft: str
+
+
+class EditLanguageCb(CallbackData, prefix="el"):
+    """/edit N: the language (`locale`) of item `item` to correct."""
+
+    draft: str
+    item: int
+    locale: str
+
+
+class EditPartCb(CallbackData, prefix="ep"):
+    """/edit N: correct the text (`title=False`) or the title of item `item` in `locale`."""
+
+    draft: str
+    item: int
+    locale: str
+    title: bool
+
+
+class EditConfirmCb(CallbackData, prefix="ec"):
+    """✅ Correct: save the new text (or title) of item `item` in `locale`."""
+
+    draft: str
+    item: int
+    locale: str
+
+
+class RetractCb(CallbackData, prefix="er"):
+    """🗑 Retract item `item`."""
+
+    draft: str
+    item: int
+
+
+class ScriptConfirmCb(CallbackData, prefix="pw"):
+    """“Yes, keep it”: a text whose script does not look like the language asked for is meant as it is."""
+
+    draft: str
+
+
+class CancelScheduledCb(CallbackData, prefix="sx"):
+    """/scheduled: cancel item `item` (a list, not a question: it acts while the item is still waiting)."""
+
+    item: int
+
+
+QUESTION_CALLBACKS: tuple[type[CallbackData], ...] = (
+    PostSendCb,
+    PostScheduleCb,
+    ScheduleConfirmCb,
+    NoTitleCb,
+    DraftCancelCb,
+    EditLanguageCb,
+    EditPartCb,
+    EditConfirmCb,
+    RetractCb,
+    ScriptConfirmCb,
+)
+
+
 class PostCb(CallbackData, prefix="p"):
-    """The admin's /post flow: confirm or cancel the previewed item."""
+    """The admin's /post flow (being replaced by the typed classes above)."""
 
     action: str

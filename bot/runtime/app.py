@@ -13,6 +13,8 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 
 from bot.catalog.library import Catalog
 from bot.catalog.profile import profile_on_startup
@@ -92,6 +94,9 @@ def create_dispatcher(
         )
     dp = TrackingDispatcher(
         storage=SQLiteStorage(store.db),
+        # Updates of one chat are handled one at a time, in order (two taps, two pasted texts); other chats'
+        # updates do not wait.
+        events_isolation=SimpleEventIsolation(),
         settings=settings,
         store=store,
         catalog=catalog,
@@ -108,6 +113,9 @@ def create_dispatcher(
     dp.update.outer_middleware(UserTracking(store.users))
     LocaleMiddleware(i18n=i18n).setup(dp)
     admin.setup_draft_guard(dp)  # an admin's draft ends before any router sees another command
+    # Every button is answered once: before its handler, or after it for handlers flagged `ANSWER_AFTER`
+    # (core/callbacks.py), with the text they set on `callback_answer`.
+    dp.callback_query.middleware(CallbackAnswerMiddleware(pre=True))
     dp.include_routers(*get_routers())
     dp.startup.register(profile_on_startup(i18n, catalog, settings.default_locale))
     dp.startup.register(admin.admin_menus_on_startup(settings, newsroom, i18n))

@@ -8,11 +8,12 @@ from collections.abc import Callable
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.catalog import screen_cache as screens
 from bot.catalog.handlers.common import show, stale
 from bot.catalog.profile import set_chat_commands
-from bot.core.callbacks import LanguageCb, MenuAction, MenuCb
+from bot.core.callbacks import ANSWER_AFTER, LanguageCb, MenuAction, MenuCb
 from bot.core.i18n import LOCALES, PoI18n, Translator
 from bot.store import Store
 
@@ -26,12 +27,12 @@ async def language(message: Message, t: Translator) -> None:
 
 
 async def language_button(callback: CallbackQuery, bot: Bot, t: Translator) -> None:
-    await callback.answer()
     await show(callback, bot, screens.language(t))
 
 
 async def choose_language(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     callback_data: LanguageCb,
     store: Store,
     i18n: PoI18n,
@@ -41,12 +42,13 @@ async def choose_language(
 ) -> None:
     chosen = callback_data.locale
     if chosen not in LOCALES:
-        await stale(callback, t)
+        await stale(callback, callback_answer, t)
         return
     await store.users.set_locale(callback.from_user.id, chosen)
     # The middleware picked this update's locale before the choice; everything from here speaks the new one.
     t = i18n.translator(chosen)
-    await callback.answer(t._("Language saved."))  # first: the button stops spinning at once
+    callback_answer.disable()  # answered here, first: the button stops spinning at once, in the new language
+    await callback.answer(t._("Language saved."))
     await show(callback, bot, screens.language(t))
     chat = callback.message.chat if callback.message else None
     if chat is not None and chat.type == "private":
@@ -58,5 +60,5 @@ def create_router() -> Router:
     router = Router(name="language")
     router.message.register(language, Command("language", ignore_case=True))
     router.callback_query.register(language_button, MenuCb.filter(F.action == MenuAction.LANGUAGE))
-    router.callback_query.register(choose_language, LanguageCb.filter())
+    router.callback_query.register(choose_language, LanguageCb.filter(), flags=ANSWER_AFTER)
     return router

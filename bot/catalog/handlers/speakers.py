@@ -6,6 +6,7 @@ from __future__ import annotations
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.catalog import screen_cache as screens
 from bot.catalog.handlers.common import show, stale
@@ -13,7 +14,7 @@ from bot.catalog.keyboards import is_back
 from bot.catalog.library import Catalog
 from bot.catalog.recent import RecentSearches
 from bot.catalog.search import ABOUT_KEY, question_topic
-from bot.core.callbacks import MenuAction, MenuCb, SearchCb, SpeakerCb, SpeakersPageCb
+from bot.core.callbacks import ANSWER_AFTER, MenuAction, MenuCb, SearchCb, SpeakerCb, SpeakersPageCb
 from bot.core.i18n import Translator
 from bot.store import Store
 
@@ -23,29 +24,39 @@ async def speakers(message: Message, catalog: Catalog, t: Translator) -> None:
     await message.answer(screen.text, reply_markup=screen.markup)
 
 
-async def speakers_button(callback: CallbackQuery, catalog: Catalog, bot: Bot, t: Translator) -> None:
-    await speakers_page(callback, SpeakersPageCb(page=0), catalog, bot, t)
+async def speakers_button(
+    callback: CallbackQuery, callback_answer: CallbackAnswer, catalog: Catalog, bot: Bot, t: Translator
+) -> None:
+    await speakers_page(callback, callback_answer, SpeakersPageCb(page=0), catalog, bot, t)
 
 
 async def speakers_page(
-    callback: CallbackQuery, callback_data: SpeakersPageCb, catalog: Catalog, bot: Bot, t: Translator
+    callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    callback_data: SpeakersPageCb,
+    catalog: Catalog,
+    bot: Bot,
+    t: Translator,
 ) -> None:
     screen = screens.speakers(t, catalog.content, callback_data.page)
     if screen is None:
-        await stale(callback, t)
+        await stale(callback, callback_answer, t)
         return
-    await callback.answer()
     await show(callback, bot, screen)
 
 
 async def speaker_card(
-    callback: CallbackQuery, callback_data: SpeakerCb, catalog: Catalog, bot: Bot, t: Translator
+    callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    callback_data: SpeakerCb,
+    catalog: Catalog,
+    bot: Bot,
+    t: Translator,
 ) -> None:
     person = catalog.content.person(callback_data.slug)
     if person is None or not is_back(callback_data.back):
-        await stale(callback, t)
+        await stale(callback, callback_answer, t)
         return
-    await callback.answer()
     await show(callback, bot, screens.person(t, catalog.content, person, back=callback_data.back))
 
 
@@ -93,6 +104,7 @@ async def speaker(
 
 async def search_again(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     callback_data: SearchCb,
     catalog: Catalog,
     recent: RecentSearches,
@@ -103,9 +115,8 @@ async def search_again(
     """Back from a card to the search results it was opened from; a token we no longer hold is stale."""
     query = recent.query(callback_data.token)
     if query is None:
-        await stale(callback, t)
+        await stale(callback, callback_answer, t)
         return
-    await callback.answer()
     await show(callback, bot, await search_screen(t, catalog, recent, store, callback.from_user.id, query))
 
 
@@ -114,7 +125,7 @@ def create_router() -> Router:
     router.message.register(speakers, Command("speakers", ignore_case=True))
     router.message.register(speaker, Command("speaker", ignore_case=True))
     router.callback_query.register(speakers_button, MenuCb.filter(F.action == MenuAction.SPEAKERS))
-    router.callback_query.register(speakers_page, SpeakersPageCb.filter())
-    router.callback_query.register(speaker_card, SpeakerCb.filter())
-    router.callback_query.register(search_again, SearchCb.filter())
+    router.callback_query.register(speakers_page, SpeakersPageCb.filter(), flags=ANSWER_AFTER)
+    router.callback_query.register(speaker_card, SpeakerCb.filter(), flags=ANSWER_AFTER)
+    router.callback_query.register(search_again, SearchCb.filter(), flags=ANSWER_AFTER)
     return router

@@ -7,12 +7,13 @@ from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, MaybeInaccessibleMessageUnion, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.catalog import screen_cache as screens
 from bot.catalog.handlers.common import is_not_modified, show
 from bot.catalog.keyboards import subscribe_button
 from bot.catalog.library import Catalog
-from bot.core.callbacks import MenuAction, MenuCb, SubscribeCb
+from bot.core.callbacks import ANSWER_AFTER, MenuAction, MenuCb, SubscribeCb
 from bot.core.i18n import Translator
 from bot.store import Store
 
@@ -52,7 +53,6 @@ async def menu(callback: CallbackQuery, store: Store, catalog: Catalog, bot: Bot
     message = callback.message
     private = message is None or message.chat.type == "private"
     subscribed = await is_subscribed(store, callback.from_user.id)
-    await callback.answer()
     await show(callback, bot, screens.greeting(t, catalog.content, subscribed, private=private))
 
 
@@ -79,6 +79,7 @@ def _with_subscription_state(
 
 async def toggle_subscription(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     callback_data: SubscribeCb,
     store: Store,
     catalog: Catalog,
@@ -103,12 +104,12 @@ async def toggle_subscription(
     else:
         private = callback.message is None or callback.message.chat.type == "private"
         await show(callback, bot, screens.greeting(t, catalog.content, callback_data.on, private=private))
-    await callback.answer(note)
+    callback_answer.text = note
 
 
 def create_router() -> Router:
     router = Router(name="start")
     router.message.register(start, CommandStart(ignore_case=True))
     router.callback_query.register(menu, MenuCb.filter(F.action == MenuAction.MENU))
-    router.callback_query.register(toggle_subscription, SubscribeCb.filter())
+    router.callback_query.register(toggle_subscription, SubscribeCb.filter(), flags=ANSWER_AFTER)
     return router

@@ -91,7 +91,6 @@ async def news_page_pressed(
         except TelegramBadRequest as exc:
             if "message is not modified" not in exc.message:
                 raise
-    await query.answer()
 
 
 def create_router() -> Router:
