@@ -50,7 +50,7 @@ async def test_a_failing_message_is_logged_without_the_token_and_the_private_cha
     with caplog.at_level(logging.ERROR, logger="bot.runtime.errors"):
         sent = await driver.feed(updates.message("/about"), expect_failure=True)
     assert [r.text for r in sent if isinstance(r, SendMessage)][-1] == FAILED
-    assert "update" in caplog.text and "failed" in caplog.text
+    assert "<token>" in caplog.text
     assert TOKEN not in caplog.text
 
 
