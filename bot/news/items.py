@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import re
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -256,24 +257,44 @@ def _news_file_media(path: Path, data: dict[str, Any]) -> tuple[Media | None, li
     return Media(kind=kind, path=str(file)), []
 
 
-def load_edit_file(path: Path, i18n: PoI18n) -> dict[str, str]:
-    """The new texts of `news edit`: any of `ru`, `en`, `zh` (HTML), at least one."""
+@dataclass(frozen=True)
+class NewsEdit:
+    """What `news edit` changes: new texts and/or titles, by language (a language missing keeps its own)."""
+
+    texts: dict[str, str]
+    titles: dict[str, str]
+
+
+TITLE_KEYS = {f"title_{loc}": loc for loc in LOCALES}
+
+
+def load_edit_file(path: Path, i18n: PoI18n) -> NewsEdit:
+    """The new texts of `news edit`: any of `ru`, `en`, `zh` (HTML) and `title_ru`, `title_en`, `title_zh`
+    (plain text), at least one."""
     try:
         data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise NewsFileError([f"{path}: cannot read: {exc.strerror}"]) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise NewsFileError([f"{path}: not valid TOML: {exc}"]) from None
-    problems = [f"{path}: unknown key {key!r} (only ru, en, zh)" for key in data if key not in LOCALES]
-    texts = {loc: value.strip() for loc, value in data.items() if loc in LOCALES and isinstance(value, str)}
-    problems += [
-        f"{path}: {loc}: empty or not a string" for loc in LOCALES if loc in data and not texts.get(loc)
+    known = {*LOCALES, *TITLE_KEYS}
+    problems = [
+        f"{path}: unknown key {key!r} (only ru, en, zh, title_ru, title_en, title_zh)"
+        for key in data
+        if key not in known
     ]
-    if not data.keys() & set(LOCALES):
-        problems.append(f"{path}: give the new text in at least one of ru, en, zh")
+    values = {key: value.strip() for key, value in data.items() if key in known and isinstance(value, str)}
+    problems += [
+        f"{path}: {key}: empty or not a string" for key in data if key in known and not values.get(key)
+    ]
+    if not data.keys() & known:
+        problems.append(f"{path}: give the new text (or title) in at least one of ru, en, zh")
     if problems:
         raise NewsFileError(problems)
-    return texts
+    return NewsEdit(
+        texts={loc: values[loc] for loc in LOCALES if loc in values},
+        titles={loc: values[key] for key, loc in TITLE_KEYS.items() if key in values},
+    )
 
 
 def audit_detail(t: Translator, action: str, detail: str | None) -> str | None:

@@ -279,23 +279,36 @@ class NewsRepository:
         item_id: int,
         texts: dict[str, str],
         *,
+        titles: dict[str, str] | None = None,
         actor: str,
         progress: tuple[int, int, str] | None = None,
     ) -> int | None:
-        """New text in some languages: stored, and every copy delivered (or in flight) in those languages
-        queued to be edited in place, in one transaction. Returns how many copies are queued; None when the
-        item does not exist or was retracted. `progress`: the admin's message to edit into the result."""
-        locales = [loc for loc in NEWS_LOCALES if loc in texts]
+        """New text (and/or title) in some languages: stored, and every copy delivered (or in flight) in those
+        languages queued to be edited in place, in one transaction. A language missing from `texts` or
+        `titles` keeps its text or title. Returns how many copies are queued; None when the item does not
+        exist or was retracted. `progress`: the admin's message to edit into the result.
+
+        An item posted without a title gets one only in all three languages (`ValueError` otherwise)."""
+        titles = titles or {}
+        locales = [loc for loc in NEWS_LOCALES if loc in texts or loc in titles]
         if not locales:
             return 0
         chat_id, message_id, locale = progress or (None, None, None)
         async with self.db.transaction() as conn:
+            if titles and len(titles) < len(NEWS_LOCALES):
+                async with conn.execute("SELECT title_ru FROM news_item WHERE id = ?", (item_id,)) as cur:
+                    row = await cur.fetchone()
+                if row is not None and row[0] is None:
+                    raise ValueError("an item without a title gets one in every language at once")
             new = [texts.get(loc) for loc in NEWS_LOCALES]  # None: that language is unchanged
+            new_titles = [titles.get(loc) for loc in NEWS_LOCALES]
             cur = await conn.execute(
                 "UPDATE news_item SET text_ru = coalesce(?, text_ru), text_en = coalesce(?, text_en), "
-                "text_zh = coalesce(?, text_zh), edited_at = ?, change_chat_id = ?, change_message_id = ?, "
-                "change_locale = ?, change_reported_at = NULL WHERE id = ? AND retracted_at IS NULL",
-                (*new, utcnow(), chat_id, message_id, locale, item_id),
+                "text_zh = coalesce(?, text_zh), title_ru = coalesce(?, title_ru), "
+                "title_en = coalesce(?, title_en), title_zh = coalesce(?, title_zh), edited_at = ?, "
+                "change_chat_id = ?, change_message_id = ?, change_locale = ?, change_reported_at = NULL "
+                "WHERE id = ? AND retracted_at IS NULL",
+                (*new, *new_titles, utcnow(), chat_id, message_id, locale, item_id),
             )
             if cur.rowcount != 1:
                 return None
@@ -306,7 +319,7 @@ class NewsRepository:
                 "ON CONFLICT (item_id, user_id) DO UPDATE SET state = 'pending', "
                 "generation = generation + 1, attempts = 0, next_attempt_at = 0, last_error = NULL, "
                 "updated_at = excluded.updated_at",
-                (utcnow(), item_id, *(loc if loc in texts else None for loc in NEWS_LOCALES)),
+                (utcnow(), item_id, *(loc if loc in locales else None for loc in NEWS_LOCALES)),
             )
             queued = int(cur.rowcount)
             await conn.execute(

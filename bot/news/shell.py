@@ -10,9 +10,10 @@ import sys
 from pathlib import Path
 
 from bot.core.config import Settings
-from bot.core.i18n import create_i18n
+from bot.core.i18n import LOCALES, create_i18n
 from bot.news.archive import ArchiveItem, seed_archive
 from bot.news.items import (
+    NewsEdit,
     NewsFileError,
     audit_detail,
     draft_problems,
@@ -77,7 +78,7 @@ def editor_command(settings: Settings, action: str, item: int | None, path: Path
 async def _editor(settings: Settings, action: str, item: int | None, path: Path | None) -> list[str]:
     """What to print; `NewsFileError` for what is refused."""
     i18n = create_i18n(settings.locales_dir, settings.default_locale, settings.tz)
-    texts = load_edit_file(path, i18n) if action == "edit" and path is not None else {}
+    change = load_edit_file(path, i18n) if action == "edit" and path is not None else NewsEdit({}, {})
     settings.prepare_database_dir()
     store = await Store.open(settings.database_path)
     try:
@@ -99,11 +100,14 @@ async def _editor(settings: Settings, action: str, item: int | None, path: Path 
         if current.scheduled and action == "retract":
             raise NewsFileError([f"news #{item_id} has not gone out yet: cancel it (news cancel {item_id})"])
         if action == "edit":
-            draft = NewsDraft(texts={**current.texts, **texts}, titles=current.titles, media=current.media)
+            if change.titles and current.titles is None and len(change.titles) < len(LOCALES):
+                raise NewsFileError([f"news #{item_id} has no title: give title_ru, title_en and title_zh"])
+            titles = {**(current.titles or {}), **change.titles} or None
+            draft = NewsDraft(texts={**current.texts, **change.texts}, titles=titles, media=current.media)
             problems = draft_problems(draft, i18n, current.created_at)
             if problems:
                 raise NewsFileError(problems)
-            queued = await items.edit(item_id, texts, actor=shell_actor())
+            queued = await items.edit(item_id, change.texts, titles=change.titles, actor=shell_actor())
         else:
             queued = await items.retract(item_id, actor=shell_actor())
         if current.scheduled:

@@ -118,3 +118,28 @@ def test_edit_and_retract_from_the_shell(cli: Cli, tmp_path: Path, env: dict[str
     missing = cli("news", "retract", "99", env=env)
     assert missing.returncode == 1
     assert "there is no news #99" in missing.stderr
+
+
+def test_edit_titles_from_the_shell(cli: Cli, tmp_path: Path, env: dict[str, str]) -> None:
+    item = tmp_path / "item.toml"
+    item.write_text(ITEM + '[title]\nru = "Заголовок"\nen = "Title"\nzh = "标题"\n', encoding="utf-8")
+    assert cli("news", "post", str(item), env=env).returncode == 0
+    fix = tmp_path / "fix.toml"
+    fix.write_text('title_en = "A better title"\n', encoding="utf-8")
+    result = cli("news", "edit", "1", str(fix), env=env)
+    assert result.returncode == 0, result.stderr
+    assert rows(env, "SELECT title_ru, title_en, text_en FROM news_item") == [
+        ("Заголовок", "A better title", "A meeting")
+    ]
+    long = tmp_path / "long.toml"
+    long.write_text(f'title_zh = "{"长" * 300}"\n', encoding="utf-8")
+    refused = cli("news", "edit", "1", str(long), env=env)
+    assert refused.returncode == 1
+    assert "title is longer" in refused.stderr
+    bare = tmp_path / "bare.toml"
+    bare.write_text(ITEM, encoding="utf-8")
+    assert cli("news", "post", str(bare), env=env).returncode == 0
+    partial = cli("news", "edit", "2", str(fix), env=env)
+    assert partial.returncode == 1
+    assert "has no title" in partial.stderr
+    assert rows(env, "SELECT title_en FROM news_item WHERE id = 2") == [(None,)]

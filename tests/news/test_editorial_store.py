@@ -152,3 +152,39 @@ async def test_an_item_with_a_document_keeps_it_and_learns_its_file_id_once(tmp_
         )
     finally:
         await store.close()
+
+
+async def test_an_edit_of_titles_changes_only_those_and_queues_their_copies(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "s.sqlite3")
+    newsroom = Newsroom(store.db)
+    try:
+        for uid in (1, 2):
+            await add_subscriber(store, uid)
+        titled = NewsDraft(texts=DRAFT.texts, titles={"ru": "Встреча", "en": "A meeting", "zh": "会面"})
+        item = (await newsroom.items.post(titled, actor="telegram:9")).item_id
+        await _delivered(store, item, 1, "ru", 11)
+        await _delivered(store, item, 2, "en", 12)
+        queued = await newsroom.items.edit(item, {}, titles={"en": "The meeting"}, actor="telegram:9")
+        assert queued == 1  # only the English copy shows that title
+        stored = await newsroom.items.get(item)
+        assert stored is not None
+        assert stored.titles == {"ru": "Встреча", "en": "The meeting", "zh": "会面"}
+        assert stored.texts == DRAFT.texts
+        due = await newsroom.changes.due(now=10.0, limit=10)
+        assert [(c.user_id, c.action) for c in due] == [(2, "edit")]
+        # a text in one language and a title in another: both languages' copies
+        assert await newsroom.items.edit(item, {"ru": "Новое."}, titles={"en": "Again"}, actor="t") == 2
+        # an item posted without a title takes one only in all three languages
+        bare = (await newsroom.items.post(DRAFT, actor="telegram:9")).item_id
+        try:
+            await newsroom.items.edit(bare, {}, titles={"en": "Only English"}, actor="t")
+        except ValueError:
+            pass
+        else:
+            raise AssertionError("a partial title was stored on an untitled item")
+        assert (await newsroom.items.get(bare)).titles is None  # type: ignore[union-attr]
+        full = {"ru": "Заголовок", "en": "Title", "zh": "标题"}
+        assert await newsroom.items.edit(bare, {}, titles=full, actor="t") == 0
+        assert (await newsroom.items.get(bare)).titles == full  # type: ignore[union-attr]
+    finally:
+        await store.close()
