@@ -77,6 +77,7 @@ class LocalSession(BaseSession):
         self.closed = False
         self.refused: list[tuple[TelegramMethod[Any], list[str]]] = []
         self.listeners: list[Callable[[TelegramMethod[Any], Any], None]] = []
+        self.responses: dict[int, Any] = {}  # id(request) → what it was answered with
         self.answered: set[str] = set()  # the callback queries answered so far (Telegram takes one answer)
 
     # -- scripting -------------------------------------------------------------------------------------------
@@ -98,6 +99,7 @@ class LocalSession(BaseSession):
 
     def clear(self) -> None:
         self.requests.clear()
+        self.responses.clear()
 
     # -- BaseSession -----------------------------------------------------------------------------------------
     async def close(self) -> None:
@@ -142,6 +144,7 @@ class LocalSession(BaseSession):
         return result  # type: ignore[no-any-return]
 
     def _notify(self, method: TelegramMethod[Any], result: Any) -> None:
+        self.responses[id(method)] = result
         for listener in self.listeners:
             listener(method, result)
 

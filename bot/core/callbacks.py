@@ -113,20 +113,12 @@ class DraftCancelCb(CallbackData, prefix="pc"):
 
 
 class EditLanguageCb(CallbackData, prefix="el"):
-    """/edit N: the language (`locale`) of item `item` to correct."""
+    """/edit N: correct the text (or, `title=True`, the title) of item `item` in `locale`."""
 
     draft: str
     item: int
     locale: str
-
-
-class EditPartCb(CallbackData, prefix="ep"):
-    """/edit N: correct the text (`title=False`) or the title of item `item` in `locale`."""
-
-    draft: str
-    item: int
-    locale: str
-    title: bool
+    title: bool = False
 
 
 class EditConfirmCb(CallbackData, prefix="ec"):
@@ -163,14 +155,9 @@ QUESTION_CALLBACKS: tuple[type[CallbackData], ...] = (
     NoTitleCb,
     DraftCancelCb,
     EditLanguageCb,
-    EditPartCb,
     EditConfirmCb,
     RetractCb,
     ScriptConfirmCb,
 )
-
-
-class PostCb(CallbackData, prefix="p"):
-    """The admin's /post flow (being replaced by the typed classes above)."""
-
-    action: str
+# Every button of the editor: a press of one of them is no reason for a draft to end.
+EDITOR_CALLBACKS: tuple[type[CallbackData], ...] = (*QUESTION_CALLBACKS, CancelScheduledCb)

@@ -26,7 +26,8 @@ from bot.core.retry import RetryMiddleware
 from bot.core.wire import WireSession
 from bot.news.archive import load_archive, seed_archive
 from bot.news.broadcaster import Broadcaster
-from bot.news.handlers import admin
+from bot.news.handlers import menus
+from bot.news.handlers.drafts import setup_draft_guard
 from bot.news.repository import Newsroom
 from bot.runtime.inflight import TrackingDispatcher
 from bot.runtime.routers import get_routers
@@ -103,7 +104,7 @@ def create_dispatcher(
         newsroom=newsroom,
         broadcaster=broadcaster,
         recent=RecentSearches(),
-        extra_commands=admin.extra_commands_for(settings),  # /language keeps an admin's commands
+        extra_commands=menus.extra_commands_for(settings),  # /language keeps an admin's commands
     )
     # Every mode (polling, webhook, console) emits startup/shutdown, so every mode runs the broadcaster.
     if broadcast:
@@ -112,13 +113,13 @@ def create_dispatcher(
     # Users are recorded (and their stored language read) before the locale is chosen.
     dp.update.outer_middleware(UserTracking(store.users))
     LocaleMiddleware(i18n=i18n).setup(dp)
-    admin.setup_draft_guard(dp)  # an admin's draft ends before any router sees another command
+    setup_draft_guard(dp)  # an admin's draft ends before any router sees another command
     # Every button is answered once: before its handler, or after it for handlers flagged `ANSWER_AFTER`
     # (core/callbacks.py), with the text they set on `callback_answer`.
     dp.callback_query.middleware(CallbackAnswerMiddleware(pre=True))
     dp.include_routers(*get_routers())
     dp.startup.register(profile_on_startup(i18n, catalog, settings.default_locale))
-    dp.startup.register(admin.admin_menus_on_startup(settings, newsroom, i18n))
+    dp.startup.register(menus.admin_menus_on_startup(settings, newsroom, i18n))
     return dp
 
 
