@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from aiogram import Dispatcher
+from aiogram.filters.callback_data import CallbackData
 from aiogram.methods import (
     AnswerCallbackQuery,
     EditMessageText,
@@ -17,8 +18,6 @@ from aiogram.methods import (
     SendPhoto,
     TelegramMethod,
 )
-
-from aiogram.filters.callback_data import CallbackData
 
 from bot.core.callbacks import (
     CancelScheduledCb,
