@@ -33,7 +33,7 @@ from bot.core.callbacks import (
 )
 from bot.core.html import q
 from bot.core.i18n import Translator
-from bot.news.handlers import editor, menus, post, reports, schedule
+from bot.news.handlers import confirm, editor, menus, post, publish, reports, schedule
 from bot.news.handlers.drafts import command_name, end_draft, strip_keyboard
 from bot.news.handlers.states import (
     EDIT_STATES,
@@ -164,14 +164,14 @@ def buttons(admin: Router) -> None:
     on = admin.callback_query.register
     on(post.no_title, NoTitleCb.filter(), OpenQuestion(PostFlow.title_ru))
     on(schedule.start_scheduling, PostScheduleCb.filter(), OpenQuestion(PostFlow.confirm))
-    on(post.send_now, PostSendCb.filter(), OpenQuestion(PostFlow.confirm))
+    on(publish.send_now, PostSendCb.filter(), OpenQuestion(PostFlow.confirm))
     on(schedule.schedule_confirmed, ScheduleConfirmCb.filter(), OpenQuestion(PostFlow.confirm_schedule))
     on(post.keep_text, ScriptConfirmCb.filter(), OpenQuestion(*TEXT_STEPS, *TITLE_STEPS))
     on(editor.keep_new_text, ScriptConfirmCb.filter(), OpenQuestion(EditFlow.text))
     on(cancel_pressed, DraftCancelCb.filter(), OpenQuestion(*ALL_STEPS))
     on(editor.language_chosen, EditLanguageCb.filter(), OpenQuestion(EditFlow.language), flags=ANSWER_AFTER)
-    on(editor.edit_confirmed, EditConfirmCb.filter(), OpenQuestion(EditFlow.confirm))
-    on(editor.retract_confirmed, RetractCb.filter(), OpenQuestion(EditFlow.retract))
+    on(confirm.edit_confirmed, EditConfirmCb.filter(), OpenQuestion(EditFlow.confirm))
+    on(confirm.retract_confirmed, RetractCb.filter(), OpenQuestion(EditFlow.retract))
     on(schedule.cancel_scheduled, CancelScheduledCb.filter(), flags=ANSWER_AFTER)
     for kind in QUESTION_CALLBACKS:
         on(stale_question, kind.filter(), flags=ANSWER_AFTER)

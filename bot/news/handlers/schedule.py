@@ -20,7 +20,7 @@ from bot.core.i18n import Translator
 from bot.core.telegram_rules import visible_text
 from bot.news.broadcaster import Broadcaster
 from bot.news.handlers.drafts import ask, best_effort
-from bot.news.handlers.post import publish
+from bot.news.handlers.publish import publish
 from bot.news.handlers.states import SEND_AT, Clock, PostFlow, now, tag
 from bot.news.items import news_moment, parse_moment, schedule_problem
 from bot.news.keyboards import schedule_confirm_keyboard

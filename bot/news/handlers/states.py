@@ -121,7 +121,7 @@ class OpenQuestion(Filter):
         if getattr(callback_data, "draft", None) != tag(data):
             return False
         pressed = event.message.message_id if isinstance(event, CallbackQuery) and event.message else None
-        if data.get(QUESTION) is not None and pressed != data[QUESTION]:
+        if pressed is None or pressed != data.get(QUESTION):
             return False  # a question of this draft that a later one superseded
         for field, key in MATCHED_FIELDS.items():
             value = getattr(callback_data, field, None)
