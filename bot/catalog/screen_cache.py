@@ -58,11 +58,13 @@ def _get(content: Content | None, key: Hashable, build: Callable[[], Screen | No
     return screen
 
 
-def greeting(t: Translator, content: Content, subscribed: bool, private: bool) -> Screen:
+def greeting(
+    t: Translator, content: Content, subscribed: bool, private: bool, subscribe_link: str | None = None
+) -> Screen:
     return _get(
         content,
-        ("greeting", t.locale, subscribed, private),
-        lambda: _screens.greeting(t, content, subscribed, private),
+        ("greeting", t.locale, subscribed, private, subscribe_link),
+        lambda: _screens.greeting(t, content, subscribed, private, subscribe_link),
     )
 
 

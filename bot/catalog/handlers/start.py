@@ -8,10 +8,11 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, MaybeInaccessibleMessageUnion, Message
 from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.deep_linking import create_start_link
 
 from bot.catalog import screen_cache as screens
 from bot.catalog.handlers.common import is_not_modified, show
-from bot.catalog.keyboards import subscribe_button
+from bot.catalog.keyboards import SUBSCRIBE_PAYLOAD, subscribe_button
 from bot.catalog.library import Catalog
 from bot.core.callbacks import ANSWER_AFTER, MenuAction, MenuCb, SubscribeCb
 from bot.core.i18n import Translator
@@ -24,8 +25,18 @@ async def is_subscribed(store: Store, user_id: int | None) -> bool:
     return user_id is not None and await store.subscriptions.is_subscribed(user_id)
 
 
+async def greeting(
+    t: Translator, catalog: Catalog, store: Store, bot: Bot, user_id: int | None, private: bool
+) -> screens.Screen:
+    """The greeting with the menu; in a group, the same for everyone (🔔 is the deep link to subscribe)."""
+    if private:
+        return screens.greeting(t, catalog.content, await is_subscribed(store, user_id), private=True)
+    link = await create_start_link(bot, SUBSCRIBE_PAYLOAD)
+    return screens.greeting(t, catalog.content, False, private=False, subscribe_link=link)
+
+
 async def start(
-    message: Message, command: CommandObject, store: Store, catalog: Catalog, t: Translator
+    message: Message, command: CommandObject, store: Store, catalog: Catalog, bot: Bot, t: Translator
 ) -> None:
     """`/start`, `/start speaker-<slug>`, `/start initiative`, `/start about`, `/start speakers`; any other
     payload gets the greeting."""
@@ -44,16 +55,14 @@ async def start(
     elif payload == "speakers":
         screen = screens.first_speakers_page(t, content)
     if screen is None:
-        subscribed = await is_subscribed(store, user_id)
-        screen = screens.greeting(t, content, subscribed, private=message.chat.type == "private")
+        screen = await greeting(t, catalog, store, bot, user_id, private=message.chat.type == "private")
     await message.answer(screen.text, reply_markup=screen.markup)
 
 
 async def menu(callback: CallbackQuery, store: Store, catalog: Catalog, bot: Bot, t: Translator) -> None:
     message = callback.message
     private = message is None or message.chat.type == "private"
-    subscribed = await is_subscribed(store, callback.from_user.id)
-    await show(callback, bot, screens.greeting(t, catalog.content, subscribed, private=private))
+    await show(callback, bot, await greeting(t, catalog, store, bot, callback.from_user.id, private))
 
 
 def _with_subscription_state(
@@ -86,24 +95,29 @@ async def toggle_subscription(
     bot: Bot,
     t: Translator,
 ) -> None:
-    """Subscribe or unsubscribe (idempotent), then show the new state on the button that was pressed."""
+    """Subscribe or unsubscribe (idempotent), then show the new state on the button that was pressed. In a
+    group (a menu sent before its 🔔 became a link) Subscribe opens the private chat that subscribes, and the
+    shared message is left as it is."""
     user_id = callback.from_user.id
+    shared = callback.message is not None and callback.message.chat.type != "private"
+    if shared and callback_data.on:
+        callback_answer.url = await create_start_link(bot, SUBSCRIBE_PAYLOAD)
+        return
     if callback_data.on:
         await store.subscriptions.subscribe(user_id)
         note = t._("🔔 You will get news about the initiative.")
     else:
         await store.subscriptions.unsubscribe(user_id)
         note = t._("🔕 You will no longer get news about the initiative.")
-    markup = _with_subscription_state(t, callback.message, callback_data.on)
+    markup = None if shared else _with_subscription_state(t, callback.message, callback_data.on)
     if markup is not None and isinstance(callback.message, Message):
         try:
             await callback.message.edit_reply_markup(reply_markup=markup)
         except TelegramBadRequest as exc:
             if not is_not_modified(exc):
                 raise
-    else:
-        private = callback.message is None or callback.message.chat.type == "private"
-        await show(callback, bot, screens.greeting(t, catalog.content, callback_data.on, private=private))
+    elif not shared:
+        await show(callback, bot, screens.greeting(t, catalog.content, callback_data.on, private=True))
     callback_answer.text = note
 
 
