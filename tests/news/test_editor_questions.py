@@ -36,7 +36,7 @@ from bot.news.repository import NewsDraft, Newsroom
 from bot.store import Store
 from tests import updates
 from tests.chat_support import press_shown
-from tests.conftest import ADMIN_ID, Driver
+from tests.conftest import ADMIN_ID, Driver, language_of
 from tests.news_support import DRAFT, FakeClock, add_subscriber
 
 TEXTS = {"ru": "Встреча подписантов", "en": "Signatories meet", "zh": "签署方会面"}
@@ -286,3 +286,28 @@ async def test_a_correction_is_previewed_with_the_items_own_date(
     preview, _confirm = of(SendMessage, await driver.feed(says("Corrected")))
     assert "2023" in preview.text
     assert "2026" not in preview.text
+
+
+@pytest.mark.parametrize("code", ["ru", "en", "zh"])
+async def test_the_new_questions_speak_the_admins_language(
+    driver: Driver, newsroom: Newsroom, clock: FakeClock, code: str
+) -> None:
+    def admin(text: str) -> dict[str, Any]:
+        return updates.message(text, user_id=ADMIN_ID, language_code=code)
+
+    titled = NewsDraft(texts=DRAFT.texts, titles={"ru": "Встреча", "en": "A meeting", "zh": "会面"})
+    item = (await newsroom.items.post(titled, actor="shell:editor")).item_id
+    (question,) = of(SendMessage, await driver.feed(admin(f"/edit {item}")))
+    labels = [b.text for row in question.reply_markup.inline_keyboard for b in row]  # type: ignore[union-attr]
+    assert language_of(labels[4]) == code  # a title button: "Title: English" in the admin's language
+    (typo,) = of(SendMessage, await driver.feed(admin("/psot")))
+    assert language_of(typo.text) == code
+    await driver.feed(admin("/post"))
+    (wrong,) = of(SendMessage, await driver.feed(admin("Kin Phea")))
+    assert language_of(wrong.text) == code
+    keep = [b.text for row in wrong.reply_markup.inline_keyboard for b in row]  # type: ignore[union-attr]
+    assert language_of(keep[0]) == code
+    await driver.feed(admin("/cancel"))
+    (helped,) = of(SendMessage, await driver.feed(admin("/help")))
+    admin_part = helped.text.split("/post")[0].rsplit("\n", 2)[-2]  # the heading of the admin commands
+    assert language_of(admin_part) == code
