@@ -8,8 +8,8 @@ import logging
 
 import pytest
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest
-from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramRetryAfter
+from aiogram.methods import AnswerCallbackQuery, EditMessageText, GetMe, SendMessage
 
 from bot.console.session import LocalSession
 from bot.core.callbacks import MenuAction, MenuCb, SubscribeCb
@@ -72,3 +72,31 @@ async def test_a_reply_that_timed_out_waiting_for_a_slot_is_not_reported_again(
     sent = await driver.feed(updates.message("/about"), expect_failure=True)
     assert len(sent) == 1
     assert not driver.errors.records
+
+
+@pytest.mark.parametrize(
+    ("code", "kind"),
+    [
+        (400, "TelegramBadRequest"),
+        (401, "TelegramUnauthorizedError"),
+        (403, "TelegramForbiddenError"),
+        (404, "TelegramNotFound"),
+        (409, "TelegramConflictError"),
+        (413, "TelegramEntityTooLarge"),
+        (502, "TelegramServerError"),
+    ],
+)
+async def test_the_local_session_raises_what_aiogram_raises_for_each_answer(
+    bot: Bot, session: LocalSession, code: int, kind: str
+) -> None:
+    session.add_error_for(GetMe, code, "Telegram says no")
+    with pytest.raises(TelegramAPIError) as raised:
+        await session.make_request(bot, GetMe())  # past the retry middleware: one answer, one exception
+    assert type(raised.value).__name__ == kind
+
+
+async def test_a_retry_after_answer_carries_its_wait(bot: Bot, session: LocalSession) -> None:
+    session.add_error_for(GetMe, 429, "Too Many Requests: retry after 7", retry_after=7)
+    with pytest.raises(TelegramRetryAfter) as raised:
+        await session.make_request(bot, GetMe())
+    assert raised.value.retry_after == 7
