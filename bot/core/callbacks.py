@@ -72,12 +72,6 @@ class ForgetCb(CallbackData, prefix="f"):
     """/forget's confirmation button: delete everything stored about the user who presses it."""
 
 
-# Handler flags for `CallbackAnswerMiddleware` (see `runtime/app.py`): a button is answered before its handler
-# runs, unless the handler has something to say; then it is registered with these flags and sets
-# `callback_answer.text` (and `show_alert`), and the answer goes out when it returns.
-ANSWER_AFTER = {"callback_answer": {"pre": False}}
-
-
 # The editor's questions (`news/handlers/`). Each button names the question it belongs to: `draft` is the
 # start of the key of the draft (a /post, /edit or /retract in progress, kept in the admin's FSM data), and
 # the item, language or time it is about. It acts only while that is the open question (`news/drafts.py`).

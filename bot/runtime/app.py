@@ -114,8 +114,8 @@ def create_dispatcher(
     dp.update.outer_middleware(UserTracking(store.users))
     LocaleMiddleware(i18n=i18n).setup(dp)
     setup_draft_guard(dp)  # an admin's draft ends before any router sees another command
-    # Every button is answered once: before its handler, or after it for handlers flagged `ANSWER_AFTER`
-    # (core/callbacks.py), with the text they set on `callback_answer`.
+    # Every button is answered once: before its handler, or after it for handlers flagged
+    # `@flags.callback_answer(pre=False)`, with the text they set on `callback_answer`.
     dp.callback_query.middleware(CallbackAnswerMiddleware(pre=True))
     dp.include_routers(*get_routers())
     dp.startup.register(profile_on_startup(i18n, catalog, settings.default_locale))

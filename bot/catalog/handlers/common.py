@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import Bot
+from aiogram import Bot, flags
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import CallbackQuery, InaccessibleMessage, Message
 from aiogram.utils.callback_answer import CallbackAnswer
@@ -48,8 +48,9 @@ async def show(callback: CallbackQuery, bot: Bot, screen: Screen) -> None:
         log.info("cannot show a screen to chat %s: %s", chat_id, exc.message)
 
 
+@flags.callback_answer(pre=False)  # answered after it, with what it says
 async def stale(callback: CallbackQuery, callback_answer: CallbackAnswer, t: Translator) -> None:
     """The short alert for a button that no longer means anything (old, unknown or forged data); the
-    handler is registered with `ANSWER_AFTER`."""
+    handler is flagged `callback_answer(pre=False)`."""
     callback_answer.text = t._("This button is out of date. Send /start to begin again.")
     callback_answer.show_alert = True

@@ -12,7 +12,6 @@ from bot.catalog.handlers.common import stale
 from bot.catalog.handlers.speakers import search_screen
 from bot.catalog.library import Catalog
 from bot.catalog.recent import RecentSearches
-from bot.core.callbacks import ANSWER_AFTER
 from bot.core.i18n import Translator
 from bot.store import Store
 
@@ -35,5 +34,5 @@ def create_router() -> Router:
     router.message.filter(F.chat.type == ChatType.PRIVATE)
     router.message.register(unknown_command, F.text.startswith("/"))
     router.message.register(free_text, F.text)
-    router.callback_query.register(stale, flags=ANSWER_AFTER)
+    router.callback_query.register(stale)
     return router

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, F, Router, flags
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
@@ -13,7 +13,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from bot.catalog import screen_cache as screens
 from bot.catalog.handlers.common import show, stale
 from bot.catalog.profile import set_chat_commands
-from bot.core.callbacks import ANSWER_AFTER, LanguageCb, MenuAction, MenuCb
+from bot.core.callbacks import LanguageCb, MenuAction, MenuCb
 from bot.core.i18n import LOCALES, PoI18n, Translator
 from bot.store import Store
 
@@ -30,6 +30,7 @@ async def language_button(callback: CallbackQuery, bot: Bot, t: Translator) -> N
     await show(callback, bot, screens.language(t))
 
 
+@flags.callback_answer(pre=False)  # answered after it, with what it says
 async def choose_language(
     callback: CallbackQuery,
     callback_answer: CallbackAnswer,
@@ -60,5 +61,5 @@ def create_router() -> Router:
     router = Router(name="language")
     router.message.register(language, Command("language", ignore_case=True))
     router.callback_query.register(language_button, MenuCb.filter(F.action == MenuAction.LANGUAGE))
-    router.callback_query.register(choose_language, LanguageCb.filter(), flags=ANSWER_AFTER)
+    router.callback_query.register(choose_language, LanguageCb.filter())
     return router

@@ -3,7 +3,7 @@ text (people, the roundtable and the initiative, as inline mode finds them)."""
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, F, Router, flags
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
@@ -14,7 +14,7 @@ from bot.catalog.keyboards import is_back
 from bot.catalog.library import Catalog
 from bot.catalog.recent import RecentSearches
 from bot.catalog.search import ABOUT_KEY, question_topic
-from bot.core.callbacks import ANSWER_AFTER, MenuAction, MenuCb, SearchCb, SpeakerCb, SpeakersPageCb
+from bot.core.callbacks import MenuAction, MenuCb, SearchCb, SpeakerCb, SpeakersPageCb
 from bot.core.i18n import Translator
 from bot.store import Store
 
@@ -30,6 +30,7 @@ async def speakers_button(
     await speakers_page(callback, callback_answer, SpeakersPageCb(page=0), catalog, bot, t)
 
 
+@flags.callback_answer(pre=False)  # answered after it, with what it says
 async def speakers_page(
     callback: CallbackQuery,
     callback_answer: CallbackAnswer,
@@ -45,6 +46,7 @@ async def speakers_page(
     await show(callback, bot, screen)
 
 
+@flags.callback_answer(pre=False)  # answered after it, with what it says
 async def speaker_card(
     callback: CallbackQuery,
     callback_answer: CallbackAnswer,
@@ -102,6 +104,7 @@ async def speaker(
     await message.answer(screen.text, reply_markup=screen.markup)
 
 
+@flags.callback_answer(pre=False)  # answered after it, with what it says
 async def search_again(
     callback: CallbackQuery,
     callback_answer: CallbackAnswer,
@@ -125,7 +128,7 @@ def create_router() -> Router:
     router.message.register(speakers, Command("speakers", ignore_case=True))
     router.message.register(speaker, Command("speaker", ignore_case=True))
     router.callback_query.register(speakers_button, MenuCb.filter(F.action == MenuAction.SPEAKERS))
-    router.callback_query.register(speakers_page, SpeakersPageCb.filter(), flags=ANSWER_AFTER)
-    router.callback_query.register(speaker_card, SpeakerCb.filter(), flags=ANSWER_AFTER)
-    router.callback_query.register(search_again, SearchCb.filter(), flags=ANSWER_AFTER)
+    router.callback_query.register(speakers_page, SpeakersPageCb.filter())
+    router.callback_query.register(speaker_card, SpeakerCb.filter())
+    router.callback_query.register(search_again, SearchCb.filter())
     return router

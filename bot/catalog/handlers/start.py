@@ -3,7 +3,7 @@ toggle."""
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, F, Router, flags
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, MaybeInaccessibleMessageUnion, Message
@@ -14,7 +14,7 @@ from bot.catalog import screen_cache as screens
 from bot.catalog.handlers.common import is_not_modified, show
 from bot.catalog.keyboards import SUBSCRIBE_PAYLOAD, subscribe_button
 from bot.catalog.library import Catalog
-from bot.core.callbacks import ANSWER_AFTER, MenuAction, MenuCb, SubscribeCb
+from bot.core.callbacks import MenuAction, MenuCb, SubscribeCb
 from bot.core.i18n import Translator
 from bot.store import Store
 
@@ -86,6 +86,7 @@ def _with_subscription_state(
     return InlineKeyboardMarkup(inline_keyboard=rows) if found else None
 
 
+@flags.callback_answer(pre=False)  # answered after it, with what it says
 async def toggle_subscription(
     callback: CallbackQuery,
     callback_answer: CallbackAnswer,
@@ -125,5 +126,5 @@ def create_router() -> Router:
     router = Router(name="start")
     router.message.register(start, CommandStart(ignore_case=True))
     router.callback_query.register(menu, MenuCb.filter(F.action == MenuAction.MENU))
-    router.callback_query.register(toggle_subscription, SubscribeCb.filter(), flags=ANSWER_AFTER)
+    router.callback_query.register(toggle_subscription, SubscribeCb.filter())
     return router

@@ -9,7 +9,7 @@ gets a short alert, and the message it was on loses its buttons."""
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, F, Router, flags
 from aiogram.enums import ChatType
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -17,7 +17,6 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.core.callbacks import (
-    ANSWER_AFTER,
     EDITOR_CALLBACKS,
     QUESTION_CALLBACKS,
     CancelScheduledCb,
@@ -88,6 +87,7 @@ async def stray_command(message: Message, state: FSMContext, t: Translator) -> N
     await message.answer(text)
 
 
+@flags.callback_answer(pre=False)  # answered after it, with what it says
 async def stale_question(
     query: CallbackQuery, callback_answer: CallbackAnswer, bot: Bot, t: Translator
 ) -> None:
@@ -123,6 +123,7 @@ async def nothing_to_cancel(message: Message, t: Translator) -> None:
     await message.answer(t._("There is nothing to cancel."))
 
 
+@flags.callback_answer(pre=False)  # answered after it, with what it says
 async def refuse_callback(query: CallbackQuery, callback_answer: CallbackAnswer, t: Translator) -> None:
     callback_answer.text = refusal_text(t)
     callback_answer.show_alert = True
@@ -169,12 +170,12 @@ def buttons(admin: Router) -> None:
     on(post.keep_text, ScriptConfirmCb.filter(), OpenQuestion(*TEXT_STEPS, *TITLE_STEPS))
     on(editor.keep_new_text, ScriptConfirmCb.filter(), OpenQuestion(EditFlow.text))
     on(cancel_pressed, DraftCancelCb.filter(), OpenQuestion(*ALL_STEPS))
-    on(editor.language_chosen, EditLanguageCb.filter(), OpenQuestion(EditFlow.language), flags=ANSWER_AFTER)
+    on(editor.language_chosen, EditLanguageCb.filter(), OpenQuestion(EditFlow.language))
     on(confirm.edit_confirmed, EditConfirmCb.filter(), OpenQuestion(EditFlow.confirm))
     on(confirm.retract_confirmed, RetractCb.filter(), OpenQuestion(EditFlow.retract))
-    on(schedule.cancel_scheduled, CancelScheduledCb.filter(), flags=ANSWER_AFTER)
+    on(schedule.cancel_scheduled, CancelScheduledCb.filter())
     for kind in QUESTION_CALLBACKS:
-        on(stale_question, kind.filter(), flags=ANSWER_AFTER)
+        on(stale_question, kind.filter())
 
 
 def create_router() -> Router:
@@ -190,7 +191,7 @@ def create_router() -> Router:
     refusal.message.register(refuse, Command(*REFUSAL_COMMANDS, ignore_case=True))
     refusal.message.register(nothing_to_cancel, Command("cancel", ignore_case=True))
     for kind in EDITOR_CALLBACKS:
-        refusal.callback_query.register(refuse_callback, kind.filter(), flags=ANSWER_AFTER)
+        refusal.callback_query.register(refuse_callback, kind.filter())
 
     router = Router(name="admin-and-refusal")
     router.include_routers(admin, refusal)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from aiogram import Bot
+from aiogram import Bot, flags
 from aiogram.filters import CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -133,6 +133,7 @@ async def start_retract(
     await ask(message, state, question, retract_keyboard(t, tag(data), item.id))
 
 
+@flags.callback_answer(pre=False)  # answered after it, with what it says
 async def language_chosen(
     query: CallbackQuery,
     callback_data: EditLanguageCb,

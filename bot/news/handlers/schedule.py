@@ -8,6 +8,7 @@ import datetime as dt
 import logging
 from typing import Any
 
+from aiogram import flags
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
@@ -149,6 +150,7 @@ async def scheduled(message: Message, newsroom: Newsroom, settings: Settings, t:
     await message.answer(text, reply_markup=markup)
 
 
+@flags.callback_answer(pre=False)  # answered after it, with what it says
 async def cancel_scheduled(
     query: CallbackQuery,
     callback_data: CancelScheduledCb,
