@@ -31,7 +31,7 @@ from bot.news.handlers.states import (
     MEDIA_KIND,
     PENDING,
     TITLE_KEY,
-    TITLE_STEPS,
+    TITLE_STATES,
     Clock,
     PostFlow,
     next_step,
@@ -79,7 +79,7 @@ async def usable(message: Message, t: Translator, raw_state: str | None) -> bool
     """A text step's message, before it is checked: False when it cannot be this step's text at all."""
     locale = step_locale(raw_state)
     media = attached_media(message)
-    if raw_state in {s.state for s in TITLE_STEPS}:
+    if raw_state in TITLE_STATES:
         if message.text is None:
             await message.answer(t._("Please send the title as a text message."))
             return False
@@ -108,7 +108,7 @@ async def step_message(
     if not await usable(message, t, raw_state):
         return
     media = attached_media(message)
-    titled = raw_state in {s.state for s in TITLE_STEPS}
+    titled = raw_state in TITLE_STATES
     offered = (message.text or "").strip() if titled else message.html_text
     await consider(message, state, store, i18n, t, raw_state, offered, media, clock, checked=False)
 
@@ -158,7 +158,7 @@ async def consider(
     """Check the step's text (Telegram's limits, then its script unless `checked`), preview it, store it in
     the draft and ask for the next step."""
     locale = step_locale(raw_state)
-    titled = raw_state in {s.state for s in TITLE_STEPS}
+    titled = raw_state in TITLE_STATES
     data: dict[str, Any] = await state.get_data()
     draft = draft_of(data)
     if titled:

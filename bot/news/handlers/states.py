@@ -39,6 +39,7 @@ class PostFlow(StatesGroup):
 
 TEXT_STEPS = (PostFlow.ru, PostFlow.en, PostFlow.zh)
 TITLE_STEPS = (PostFlow.title_ru, PostFlow.title_en, PostFlow.title_zh)
+TITLE_STATES = frozenset(s.state for s in TITLE_STEPS)
 
 
 class EditFlow(StatesGroup):
