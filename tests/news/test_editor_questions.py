@@ -311,3 +311,15 @@ async def test_the_new_questions_speak_the_admins_language(
     (helped,) = of(SendMessage, await driver.feed(admin("/help")))
     admin_part = helped.text.split("/post")[0].rsplit("\n", 2)[-2]  # the heading of the admin commands
     assert language_of(admin_part) == code
+
+
+@pytest.mark.parametrize("ending", ["/start", "/cancel"])
+async def test_a_draft_that_ends_takes_its_questions_buttons_with_it(
+    driver: Driver, newsroom: Newsroom, clock: FakeClock, ending: str
+) -> None:
+    await write_post(driver, TEXTS)
+    question = tap(driver, PostSendCb)
+    ended = await driver.feed(says(ending))
+    assert stripped(ended, pressed_message(question))
+    assert refused(await driver.feed(question))
+    assert await newsroom.items.count() == 0
