@@ -7,9 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from aiogram.filters.callback_data import CallbackData
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage, TelegramMethod
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
+from bot.console.session import LocalSession
 from tests import updates
 
 # (Telegram language_code, the locale the bot must answer in)
@@ -59,3 +61,29 @@ def callback_on(data: str, markup: InlineKeyboardMarkup | None = None, **kwargs:
             mode="json", exclude_none=True
         )
     return update
+
+
+def press_shown(
+    session: LocalSession,
+    kind: type[CallbackData],
+    *,
+    user_id: int,
+    language_code: str | None = "en",
+    **fields: Any,
+) -> dict[str, Any]:
+    """A press of the newest button of `kind` (with these field values) the bot has shown, on the message
+    that carried it, as Telegram sends it — also when the message has lost its buttons since."""
+    prefix = f"{kind.__prefix__}{kind.__separator__}"
+    for request in reversed(session.requests):
+        markup = getattr(request, "reply_markup", None)
+        for button in buttons(markup) if isinstance(markup, InlineKeyboardMarkup) else []:
+            data = button.callback_data or ""
+            if not data.startswith(prefix):
+                continue
+            unpacked = kind.unpack(data)
+            if any(getattr(unpacked, name) != value for name, value in fields.items()):
+                continue
+            shown = session.responses.get(id(request))
+            message_id = shown.message_id if isinstance(shown, Message) else 500
+            return updates.callback(data, user_id=user_id, language_code=language_code, message_id=message_id)
+    raise AssertionError(f"no {kind.__name__} button {fields or ''} was shown")

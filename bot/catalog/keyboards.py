@@ -32,6 +32,7 @@ from bot.core.i18n import LOCALES, Translator
 # Each language is offered in its own name, whatever the current locale: that is how people find theirs.
 LOCALE_NAMES: dict[str, str] = {"ru": "Русский", "en": "English", "zh": "中文"}
 PEOPLE_PER_ROW = 2
+SUBSCRIBE_PAYLOAD = "subscribe"  # the deep link `/start subscribe`: subscribe in a private chat
 
 
 def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
@@ -49,14 +50,21 @@ def subscribe_button(t: Translator, subscribed: bool) -> InlineKeyboardButton:
     return _button(t._("🔔 Subscribe"), SubscribeCb(on=True))
 
 
-def main_menu(t: Translator, subscribed: bool) -> InlineKeyboardMarkup:
+def main_menu(t: Translator, subscribed: bool, subscribe_link: str | None = None) -> InlineKeyboardMarkup:
+    """`subscribe_link` (a group's menu): 🔔 opens a private chat with `/start subscribe` — the bot may
+    write only to people who opened one, and a shared message shows no one person's state."""
     builder = InlineKeyboardBuilder()
     builder.row(_button(t._("ℹ️ About the roundtable"), MenuCb(action=MenuAction.ABOUT)))
     builder.row(
         _button(t._("👥 Speakers"), MenuCb(action=MenuAction.SPEAKERS)),
         _button(t._("📜 Initiative"), MenuCb(action=MenuAction.INITIATIVE)),
     )
-    builder.row(_button(t._("📰 News"), NewsPageCb(page=0)), subscribe_button(t, subscribed))
+    subscribe = (
+        InlineKeyboardButton(text=t._("🔔 Subscribe"), url=subscribe_link)
+        if subscribe_link
+        else subscribe_button(t, subscribed)
+    )
+    builder.row(_button(t._("📰 News"), NewsPageCb(page=0)), subscribe)
     builder.row(
         _button(t._("🌐 Language"), MenuCb(action=MenuAction.LANGUAGE)),
         _button(t._("❓ Help"), MenuCb(action=MenuAction.HELP)),

@@ -59,14 +59,20 @@ def _get(content: Content | None, key: Hashable, build: Callable[[], Screen | No
 
 
 def greeting(
-    t: Translator, content: Content, subscribed: bool, private: bool, webapp: str | None = None
+    t: Translator,
+    content: Content,
+    subscribed: bool,
+    private: bool,
+    webapp: str | None = None,
+    subscribe_link: str | None = None,
 ) -> Screen:
-    """`webapp`: the Mini App's URL (`WEBAPP_URL`), offered as a button in private chats."""
+    """`webapp`: the Mini App's URL (`WEBAPP_URL`), offered as a button in private chats; `subscribe_link`:
+    the deep link 🔔 is in a group."""
     webapp = webapp if private else None
     return _get(
         content,
-        ("greeting", t.locale, subscribed, private, webapp),
-        lambda: _with_webapp(t, _screens.greeting(t, content, subscribed, private), webapp),
+        ("greeting", t.locale, subscribed, private, webapp, subscribe_link),
+        lambda: _with_webapp(t, _screens.greeting(t, content, subscribed, private, subscribe_link), webapp),
     )
 
 

@@ -44,7 +44,9 @@ def page_of(content: Content) -> dict[str, int]:
     return {person.slug: index // PAGE_SIZE for index, person in enumerate(content.people)}
 
 
-def greeting(t: Translator, content: Content, subscribed: bool, private: bool) -> Screen:
+def greeting(
+    t: Translator, content: Content, subscribed: bool, private: bool, subscribe_link: str | None = None
+) -> Screen:
     title = content.event.title.get(t.locale)
     hello = t._(
         "Hello! Here you will find the speakers, the chair and the initiative of the <b>{title}</b>."
@@ -55,7 +57,7 @@ def greeting(t: Translator, content: Content, subscribed: bool, private: bool) -
         )
     else:
         hint = t._("Pick a section below, or send /speaker with a name to find a speaker.")
-    return Screen(f"{hello}\n\n{hint}", kb.main_menu(t, subscribed))
+    return Screen(f"{hello}\n\n{hint}", kb.main_menu(t, subscribed, subscribe_link))
 
 
 def about(t: Translator, content: Content) -> Screen:

@@ -2,13 +2,14 @@
 
 The tests drive the real `Dispatcher` through it; the console uses it to run the bot with no token and no
 network. It refuses (400) what Telegram would refuse — too long, invalid HTML, oversized callback data,
-too many inline results — so a rule broken anywhere fails loudly here first.
+too many inline results, a second answer to one button — so a rule broken anywhere fails loudly here first.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 from collections import defaultdict, deque
 from collections.abc import AsyncGenerator, Callable
 from typing import Any
@@ -16,13 +17,7 @@ from typing import Any
 from aiogram import Bot
 from aiogram.client.default import Default
 from aiogram.client.session.base import BaseSession
-from aiogram.exceptions import (
-    TelegramBadRequest,
-    TelegramForbiddenError,
-    TelegramNetworkError,
-    TelegramRetryAfter,
-    TelegramServerError,
-)
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramNetworkError
 from aiogram.methods import (
     AnswerCallbackQuery,
     AnswerInlineQuery,
@@ -77,6 +72,8 @@ class LocalSession(BaseSession):
         self.closed = False
         self.refused: list[tuple[TelegramMethod[Any], list[str]]] = []
         self.listeners: list[Callable[[TelegramMethod[Any], Any], None]] = []
+        self.responses: dict[int, Any] = {}  # id(request) → what it was answered with
+        self.answered: set[str] = set()  # the callback queries answered so far (Telegram takes one answer)
 
     # -- scripting -------------------------------------------------------------------------------------------
     def add_result_for(self, method: type[TelegramMethod[Any]], result: Any) -> None:
@@ -97,6 +94,7 @@ class LocalSession(BaseSession):
 
     def clear(self) -> None:
         self.requests.clear()
+        self.responses.clear()
 
     # -- BaseSession -----------------------------------------------------------------------------------------
     async def close(self) -> None:
@@ -124,11 +122,15 @@ class LocalSession(BaseSession):
                 raise result
             if isinstance(result, tuple) and result and result[0] == "error":
                 _, code, description, retry_after = result
-                raise _error(method, code, description, retry_after)
+                raise _error(self, bot, method, code, description, retry_after)
             self._notify(method, result)
             return result  # type: ignore[no-any-return]
         if self.strict:
             problems = request_problems(method)
+            if isinstance(method, AnswerCallbackQuery):
+                if method.callback_query_id in self.answered:
+                    problems.append("query is too old and response timeout expired or query ID is invalid")
+                self.answered.add(method.callback_query_id)
             if problems:
                 self.refused.append((method, problems))
                 raise TelegramBadRequest(method=method, message="Bad Request: " + "; ".join(problems))
@@ -137,6 +139,7 @@ class LocalSession(BaseSession):
         return result  # type: ignore[no-any-return]
 
     def _notify(self, method: TelegramMethod[Any], result: Any) -> None:
+        self.responses[id(method)] = result
         for listener in self.listeners:
             listener(method, result)
 
@@ -203,20 +206,26 @@ class LocalSession(BaseSession):
         return message.model_copy(update={"text": None, "caption": method.caption, "document": document})
 
 
-def _error(method: TelegramMethod[Any], code: int, description: str, retry_after: int | None) -> Exception:
-    if retry_after is not None:
-        return TelegramRetryAfter(method=method, message=description, retry_after=retry_after)
-    if code == 403:
-        return TelegramForbiddenError(method=method, message=description)
-    if code == 400:
-        return TelegramBadRequest(method=method, message=description)
-    if code >= 500:
-        return TelegramServerError(method=method, message=description)
+def _error(
+    session: BaseSession,
+    bot: Bot,
+    method: TelegramMethod[Any],
+    code: int,
+    description: str,
+    retry_after: int | None,
+) -> Exception:
+    """The exception aiogram raises for Telegram's answer `code` (its own classification: 401, 404, 409, 413
+    and the rest each get their class); code 0 is a network fault (no answer at all)."""
     if code == 0:
         return TelegramNetworkError(method=method, message=description)
-    from aiogram.exceptions import TelegramAPIError
-
-    return TelegramAPIError(method=method, message=description)
+    answer: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+    if retry_after is not None:
+        answer["parameters"] = {"retry_after": retry_after}
+    try:
+        session.check_response(bot, method, code, json.dumps(answer))
+    except TelegramAPIError as exc:
+        return exc
+    return TelegramAPIError(method=method, message=description)  # pragma: no cover - every code above raises
 
 
 def request_problems(method: TelegramMethod[Any]) -> list[str]:

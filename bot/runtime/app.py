@@ -14,6 +14,8 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 
 from bot.catalog.library import Catalog
 from bot.catalog.profile import profile_on_startup
@@ -26,7 +28,8 @@ from bot.core.retry import RetryMiddleware
 from bot.core.wire import WireSession
 from bot.news.archive import load_archive, seed_archive
 from bot.news.broadcaster import Broadcaster
-from bot.news.handlers import admin
+from bot.news.handlers import menus
+from bot.news.handlers.drafts import setup_draft_guard
 from bot.news.repository import Newsroom
 from bot.runtime.content_watch import ContentWatcher
 from bot.runtime.inflight import TrackingDispatcher
@@ -112,6 +115,9 @@ def create_dispatcher(
         )
     dp = TrackingDispatcher(
         storage=SQLiteStorage(store.db),
+        # Updates of one chat are handled one at a time, in order (two taps, two pasted texts); other chats'
+        # updates do not wait.
+        events_isolation=SimpleEventIsolation(),
         settings=settings,
         store=store,
         catalog=catalog,
@@ -119,7 +125,7 @@ def create_dispatcher(
         broadcaster=broadcaster,
         recent=RecentSearches(),
         metrics=Metrics(),  # read by /metrics (runtime/health.py)
-        extra_commands=admin.extra_commands_for(settings),  # /language keeps an admin's commands
+        extra_commands=menus.extra_commands_for(settings),  # /language keeps an admin's commands
     )
     # Every mode (polling, webhook, console) emits startup/shutdown, so every mode runs the broadcaster.
     if broadcast:
@@ -134,11 +140,14 @@ def create_dispatcher(
     # Users are recorded (and their stored language read) before the locale is chosen.
     dp.update.outer_middleware(UserTracking(store.users))
     LocaleMiddleware(i18n=i18n).setup(dp)
-    admin.setup_draft_guard(dp)  # an admin's draft ends before any router sees another command
+    setup_draft_guard(dp)  # an admin's draft ends before any router sees another command
+    # Every button is answered once: before its handler, or after it for handlers flagged
+    # `@flags.callback_answer(pre=False)`, with the text they set on `callback_answer`.
+    dp.callback_query.middleware(CallbackAnswerMiddleware(pre=True))
     dp.include_routers(*get_routers())
     setup_menu(dp, settings.webapp_url, i18n)  # the chat's menu button opens the Mini App
     dp.startup.register(profile_on_startup(i18n, catalog, settings.default_locale))
-    dp.startup.register(admin.admin_menus_on_startup(settings, newsroom, i18n))
+    dp.startup.register(menus.admin_menus_on_startup(settings, newsroom, i18n))
     return dp
 
 

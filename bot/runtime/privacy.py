@@ -47,7 +47,6 @@ async def forget_confirmed(
     # `t` was chosen before the deletion, so the answer is in the language the user was using.
     await forget_user(store, state, callback.from_user.id)
     await show(callback, bot, screens.forgotten(t))
-    await callback.answer()
 
 
 def create_router() -> Router:

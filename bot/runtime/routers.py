@@ -10,7 +10,7 @@ from aiogram import Router
 
 from bot.catalog.handlers import about, fallback, initiative, inline, language, speakers, start, whoami
 from bot.catalog.handlers import help as help_
-from bot.news.handlers import admin, editor, members
+from bot.news.handlers import admin, members
 from bot.news.handlers import subscribers as news
 from bot.runtime import errors, privacy
 
@@ -24,8 +24,7 @@ def get_routers() -> list[Router]:
         news.create_router(),
         # A user blocking the bot: unsubscribed at once (and polling asks Telegram for these updates).
         members.create_router(),
-        # /edit, /retract, /scheduled and their buttons; the admin router after it refuses everyone else.
-        editor.create_router(),
+        # Every admin command, draft step and question button; then the refusal of everyone else's.
         admin.create_router(),
         start.create_router(),
         about.create_router(),

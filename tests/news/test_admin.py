@@ -9,20 +9,22 @@ from typing import Any
 
 import pytest
 from aiogram import Bot
+from aiogram.filters.callback_data import CallbackData
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage, TelegramMethod
 
 from bot.catalog.library import Catalog
 from bot.console.session import LocalSession
-from bot.core.callbacks import PostCb
+from bot.core.callbacks import DraftCancelCb, NoTitleCb, PostSendCb
 from bot.core.config import Settings
 from bot.core.i18n import PoI18n
 from bot.core.telegram_rules import TextProblem
-from bot.news.handlers.admin import explain
+from bot.news.handlers.previews import explain
 from bot.news.items import draft_problems
 from bot.news.repository import NewsDraft, Newsroom
 from bot.runtime.app import create_dispatcher
 from bot.store import Store
 from tests import updates
+from tests.chat_support import press_shown
 from tests.conftest import ADMIN_ID, Driver, language_of
 from tests.news_support import DRAFT, FakeClock, add_subscriber, make_broadcaster
 
@@ -31,6 +33,14 @@ TEXTS = {
     "en": "Signatories meet <2023> & results",
     "zh": "签署方会面 <2023> & 成果",
 }
+
+
+FORGED = "00000000"  # a draft tag no draft has
+
+
+def tap(driver: Driver, kind: type[CallbackData], language_code: str = "en", **fields: Any) -> dict[str, Any]:
+    """The admin presses the newest button of this kind the bot has shown them."""
+    return press_shown(driver.session, kind, user_id=ADMIN_ID, language_code=language_code, **fields)
 
 
 def sends(requests: list[TelegramMethod[Any]]) -> list[SendMessage]:
@@ -60,8 +70,7 @@ async def post_flow_until_confirm(driver: Driver, language_code: str = "en") -> 
         assert "/unsubscribe" in preview.text
         assert language_of(question.text) == language_of(replies[0].text)
         replies.append(question)
-    no_title = PostCb(action="notitle").pack()
-    pressed = await driver.feed(updates.callback(no_title, user_id=ADMIN_ID, language_code=language_code))
+    pressed = await driver.feed(tap(driver, NoTitleCb, language_code))
     assert any(isinstance(r, AnswerCallbackQuery) for r in pressed)
     replies += sends(pressed)  # the question to confirm
     return replies
@@ -85,17 +94,17 @@ async def test_post_flow_stores_queues_and_reports_progress(
     confirm = replies[-1]
     assert "3" in confirm.text
     buttons = [b.callback_data for row in confirm.reply_markup.inline_keyboard for b in row]  # type: ignore[union-attr]
-    assert buttons == [PostCb(action=a).pack() for a in ("send", "schedule", "cancel")]
+    assert [b.split(":")[0] for b in buttons] == ["ps", "pt", "pc"]  # Send now, Schedule, Cancel
 
-    pressed = await driver.feed(
-        updates.callback(PostCb(action="send").pack(), user_id=ADMIN_ID, language_code=code, message_id=321)
-    )
+    press = tap(driver, PostSendCb, code)
+    question_id = press["callback_query"]["message"]["message_id"]
+    pressed = await driver.feed(press)
     answers = [r for r in pressed if isinstance(r, AnswerCallbackQuery)]
     assert len(answers) == 1
     assert not answers[0].show_alert
     progress = [r for r in pressed if isinstance(r, EditMessageText)]
     assert len(progress) == 1
-    assert (progress[0].chat_id, progress[0].message_id) == (ADMIN_ID, 321)
+    assert (progress[0].chat_id, progress[0].message_id) == (ADMIN_ID, question_id)
     assert language_of(progress[0].text) == locale
     assert await newsroom.items.count() == 1
     item = await newsroom.items.latest()
@@ -112,22 +121,21 @@ async def test_post_flow_stores_queues_and_reports_progress(
     delivered = {int(m.chat_id): m.text for m in session.requests_of(SendMessage)}
     assert {chat: language_of(text) for chat, text in delivered.items()} == {1: "ru", 2: "en", 3: "zh"}
     final = session.requests_of(EditMessageText)[-1]
-    assert (final.chat_id, final.message_id) == (ADMIN_ID, 321)
+    assert (final.chat_id, final.message_id) == (ADMIN_ID, question_id)
     assert language_of(final.text) == locale
     assert "3" in final.text
 
 
 async def test_formatting_is_kept(driver: Driver) -> None:
     await driver.feed(admin_says("/post"))
-    step = sends(await driver.feed(bold_message("Big news today", "Big")))
-    assert "<b>Big</b> news today" in step[0].text
+    step = sends(await driver.feed(bold_message("Большие новости", "Большие")))
+    assert "<b>Большие</b> новости" in step[0].text
 
 
 async def test_press_send_twice_posts_once(driver: Driver, store: Store, newsroom: Newsroom) -> None:
     await post_flow_until_confirm(driver)
-    data = PostCb(action="send").pack()
-    await driver.feed(updates.callback(data, user_id=ADMIN_ID))
-    again = await driver.feed(updates.callback(data, user_id=ADMIN_ID))
+    await driver.feed(tap(driver, PostSendCb))
+    again = await driver.feed(tap(driver, PostSendCb))  # the same button, pressed again
     assert await newsroom.items.count() == 1
     answer = next(r for r in again if isinstance(r, AnswerCallbackQuery))
     assert answer.show_alert
@@ -148,14 +156,14 @@ async def test_cancel_at_any_step_posts_nothing(
     assert "more text" in after[0].text
     async with store.db.conn.execute("SELECT count(*) FROM fsm_state WHERE state IS NOT NULL") as cur:
         assert (await cur.fetchone())[0] == 0
-    pressed = await driver.feed(updates.callback(PostCb(action="send").pack(), user_id=ADMIN_ID))
+    pressed = await driver.feed(updates.callback(PostSendCb(draft=FORGED).pack(), user_id=ADMIN_ID))
     assert next(r for r in pressed if isinstance(r, AnswerCallbackQuery)).show_alert  # stale
     assert await newsroom.items.count() == 0
 
 
 async def test_cancel_button(driver: Driver, store: Store, newsroom: Newsroom) -> None:
     await post_flow_until_confirm(driver, "ru")
-    pressed = await driver.feed(updates.callback(PostCb(action="cancel").pack(), user_id=ADMIN_ID))
+    pressed = await driver.feed(tap(driver, DraftCancelCb))
     edit = next(r for r in pressed if isinstance(r, EditMessageText))
     assert language_of(edit.text) == "en"  # the callback's user speaks English
     assert any(isinstance(r, AnswerCallbackQuery) for r in pressed)
@@ -266,8 +274,8 @@ async def test_post_flow_survives_a_restart(
         assert language_of(step[0].text) == "en"
         assert "Chinese" in step[1].text
         step = sends(await driver2.feed(admin_says(TEXTS["zh"])))
-        await driver2.feed(updates.callback(PostCb(action="notitle").pack(), user_id=ADMIN_ID))
-        await driver2.feed(updates.callback(PostCb(action="send").pack(), user_id=ADMIN_ID))
+        await driver2.feed(tap(driver2, NoTitleCb))
+        await driver2.feed(tap(driver2, PostSendCb))
         item = await newsroom2.items.latest()
         assert item is not None
         assert item.texts["ru"].startswith("Встреча")
@@ -294,8 +302,8 @@ async def test_forged_post_callback_from_a_non_admin_does_nothing(
     driver: Driver, store: Store, newsroom: Newsroom
 ) -> None:
     await add_subscriber(store, 1)
-    for action in ("send", "cancel", "x"):
-        pressed = await driver.feed(updates.callback(PostCb(action=action).pack(), user_id=4242))
+    for data in (PostSendCb(draft=FORGED), DraftCancelCb(draft=FORGED), NoTitleCb(draft=FORGED)):
+        pressed = await driver.feed(updates.callback(data.pack(), user_id=4242))
         assert [type(r) for r in pressed] == [AnswerCallbackQuery]
         assert pressed[0].show_alert  # type: ignore[attr-defined]
     assert await newsroom.items.count() == 0
@@ -355,7 +363,7 @@ async def test_the_flow_asks_for_an_optional_title_in_every_language(
     title_question = step[-1]
     assert language_of(title_question.text) == locale
     buttons = [b.callback_data for row in title_question.reply_markup.inline_keyboard for b in row]  # type: ignore[union-attr]
-    assert buttons == [PostCb(action="notitle").pack()]
+    assert [b.split(":")[0] for b in buttons] == [NoTitleCb.__prefix__]
     for loc in ("ru", "en", "zh"):
         step = sends(await driver.feed(admin_says(TITLES[loc], code)))
         assert len(step) == 2
@@ -364,7 +372,7 @@ async def test_the_flow_asks_for_an_optional_title_in_every_language(
         assert f"<b>{TITLES[loc].replace('<', '&lt;').replace('>', '&gt;')}</b>" in preview.text  # plain text
         assert language_of(question.text) == locale
     assert "1" in question.text
-    await driver.feed(updates.callback(PostCb(action="send").pack(), user_id=ADMIN_ID, language_code=code))
+    await driver.feed(tap(driver, PostSendCb, code))
     item = await newsroom.items.latest()
     assert item is not None
     assert item.titles == TITLES
@@ -375,18 +383,18 @@ async def test_no_title_is_only_offered_before_the_first_title(driver: Driver, n
     for loc in ("ru", "en", "zh"):
         await driver.feed(admin_says(TEXTS[loc]))
     await driver.feed(admin_says(TITLES["ru"]))
-    pressed = await driver.feed(updates.callback(PostCb(action="notitle").pack(), user_id=ADMIN_ID))
+    pressed = await driver.feed(tap(driver, NoTitleCb))
     assert next(r for r in pressed if isinstance(r, AnswerCallbackQuery)).show_alert  # all three or none
     refused = sends(await driver.feed(admin_says("   ")))
     assert "title is empty" in refused[0].text
-    assert not sends(await driver.feed(updates.callback(PostCb(action="send").pack(), user_id=ADMIN_ID)))
+    assert not sends(await driver.feed(updates.callback(PostSendCb(draft=FORGED).pack(), user_id=ADMIN_ID)))
     assert await newsroom.items.count() == 0
 
 
 async def test_without_a_title_the_item_has_none(driver: Driver, store: Store, newsroom: Newsroom) -> None:
     await add_subscriber(store, 1)
     await post_flow_until_confirm(driver)
-    await driver.feed(updates.callback(PostCb(action="send").pack(), user_id=ADMIN_ID))
+    await driver.feed(tap(driver, PostSendCb))
     item = await newsroom.items.latest()
     assert item is not None
     assert item.titles is None

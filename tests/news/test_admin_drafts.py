@@ -12,13 +12,14 @@ from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage, T
 
 from bot.catalog.library import Catalog
 from bot.console.session import LocalSession
-from bot.core.callbacks import MenuAction, MenuCb, PostCb
+from bot.core.callbacks import MenuAction, MenuCb, NoTitleCb, PostSendCb
 from bot.core.config import Settings
 from bot.core.i18n import PoI18n
 from bot.news.repository import Newsroom
 from bot.runtime.app import create_dispatcher
 from bot.store import Store
 from tests import updates
+from tests.chat_support import press_shown
 from tests.conftest import ADMIN_ID, Driver, language_of
 from tests.news_support import FakeClock
 
@@ -84,8 +85,8 @@ async def test_cancel_and_the_flow_buttons_do_not_discard(driver: Driver, newsro
     await driver.feed(admin_says("/post"))
     for locale in ("ru", "en", "zh"):
         await driver.feed(admin_says(TEXTS[locale]))
-    await driver.feed(updates.callback(PostCb(action="notitle").pack(), user_id=ADMIN_ID))
-    pressed = await driver.feed(updates.callback(PostCb(action="send").pack(), user_id=ADMIN_ID))
+    await driver.feed(press_shown(driver.session, NoTitleCb, user_id=ADMIN_ID))
+    pressed = await driver.feed(press_shown(driver.session, PostSendCb, user_id=ADMIN_ID))
     assert not any("discarded" in m.text for m in sends(pressed))
     assert await newsroom.items.count() == 1
 
@@ -131,9 +132,9 @@ async def test_an_expired_draft_cannot_be_sent(driver: Driver, newsroom: Newsroo
     await driver.feed(admin_says("/post"))
     for locale in ("ru", "en", "zh"):
         await driver.feed(admin_says(TEXTS[locale]))
-    await driver.feed(updates.callback(PostCb(action="notitle").pack(), user_id=ADMIN_ID))
+    await driver.feed(press_shown(driver.session, NoTitleCb, user_id=ADMIN_ID))
     clock.now += 31 * 60
-    pressed = await driver.feed(updates.callback(PostCb(action="send").pack(), user_id=ADMIN_ID))
+    pressed = await driver.feed(press_shown(driver.session, PostSendCb, user_id=ADMIN_ID))
     assert "30 minutes" in sends(pressed)[0].text
     assert next(r for r in pressed if isinstance(r, AnswerCallbackQuery)).show_alert
     assert await newsroom.items.count() == 0
@@ -156,14 +157,12 @@ async def test_posting_with_nobody_subscribed_says_so(
     await driver.feed(admin_says("/post", code))
     for loc in ("ru", "en", "zh"):
         await driver.feed(admin_says(TEXTS[loc], code))
-    no_title = updates.callback(PostCb(action="notitle").pack(), user_id=ADMIN_ID, language_code=code)
+    no_title = press_shown(driver.session, NoTitleCb, user_id=ADMIN_ID, language_code=code)
     question = sends(await driver.feed(no_title))[-1]
     assert language_of(question.text) == locale
     assert "0" not in question.text
     assert "/news" in question.text
-    pressed = await driver.feed(
-        updates.callback(PostCb(action="send").pack(), user_id=ADMIN_ID, language_code=code)
-    )
+    pressed = await driver.feed(press_shown(driver.session, PostSendCb, user_id=ADMIN_ID, language_code=code))
     edit = next(r for r in pressed if isinstance(r, EditMessageText))
     assert language_of(edit.text) == locale
     assert "/news" in edit.text

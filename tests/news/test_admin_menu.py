@@ -14,7 +14,7 @@ from bot.console.session import LocalSession
 from bot.core.callbacks import LanguageCb
 from bot.core.config import Settings
 from bot.core.i18n import PoI18n
-from bot.news.handlers.admin import admin_menus_on_startup
+from bot.news.handlers.menus import admin_menus_on_startup
 from bot.news.repository import Newsroom
 from bot.store import Store
 from tests import updates

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from aiogram import Dispatcher
+from aiogram.filters.callback_data import CallbackData
 from aiogram.methods import (
     AnswerCallbackQuery,
     EditMessageText,
@@ -18,10 +19,21 @@ from aiogram.methods import (
     TelegramMethod,
 )
 
-from bot.core.callbacks import PostCb
+from bot.core.callbacks import (
+    CancelScheduledCb,
+    DraftCancelCb,
+    EditConfirmCb,
+    EditLanguageCb,
+    NoTitleCb,
+    PostScheduleCb,
+    PostSendCb,
+    RetractCb,
+    ScheduleConfirmCb,
+)
 from bot.news.repository import Newsroom
 from bot.store import Store
 from tests import updates
+from tests.chat_support import press_shown
 from tests.conftest import ADMIN_ID, Driver, language_of
 from tests.news_support import DRAFT, FakeClock, add_subscriber
 
@@ -39,8 +51,22 @@ def admin_says(text: str, code: str = "en") -> dict[str, Any]:
     return updates.message(text, user_id=ADMIN_ID, language_code=code)
 
 
-def press(action: str, code: str = "en", user_id: int = ADMIN_ID) -> dict[str, Any]:
-    return updates.callback(PostCb(action=action).pack(), user_id=user_id, language_code=code)
+BUTTONS: dict[str, tuple[type[CallbackData], dict[str, Any]]] = {
+    "notitle": (NoTitleCb, {}),
+    "send": (PostSendCb, {}),
+    "schedule": (PostScheduleCb, {}),
+    "scheduled": (ScheduleConfirmCb, {}),
+    "cancel": (DraftCancelCb, {}),
+    "een": (EditLanguageCb, {"locale": "en", "title": False}),
+    "edit": (EditConfirmCb, {}),
+    "retract": (RetractCb, {}),
+}
+
+
+def press(driver: Driver, action: str, code: str = "en", user_id: int = ADMIN_ID) -> dict[str, Any]:
+    """The admin presses the newest button of this kind the bot has shown them."""
+    kind, fields = BUTTONS[action]
+    return press_shown(driver.session, kind, user_id=user_id, language_code=code, **fields)
 
 
 def with_file(caption: str, kind: str, code: str = "en") -> dict[str, Any]:
@@ -67,7 +93,7 @@ async def write_post(driver: Driver, code: str, first: dict[str, Any] | None = N
     await driver.feed(first or admin_says(TEXTS["ru"], code))
     await driver.feed(admin_says(TEXTS["en"], code))
     await driver.feed(admin_says(TEXTS["zh"], code))
-    await driver.feed(press("notitle", code))
+    await driver.feed(press(driver, "notitle", code))
 
 
 @pytest.mark.parametrize("code", ["ru", "en", "zh"])
@@ -76,7 +102,7 @@ async def test_a_post_scheduled_in_each_language_then_cancelled(
 ) -> None:
     await add_subscriber(store, 7)
     await write_post(driver, code)
-    asked = of(SendMessage, await driver.feed(press("schedule", code)))
+    asked = of(SendMessage, await driver.feed(press(driver, "schedule", code)))
     assert len(asked) == 1
     assert language_of(asked[0].text) == code
     assert "2026-12-04 09:00" in asked[0].text  # the example: tomorrow 09:00 in TIMEZONE (UTC here)
@@ -92,8 +118,8 @@ async def test_a_post_scheduled_in_each_language_then_cancelled(
     assert language_of(confirm.text) == code
     assert "09:30" in confirm.text
     buttons = [b.callback_data for row in confirm.reply_markup.inline_keyboard for b in row]
-    assert buttons == [PostCb(action="scheduled").pack(), PostCb(action="cancel").pack()]
-    done = await driver.feed(press("scheduled", code))
+    assert [b.split(":")[0] for b in buttons] == [ScheduleConfirmCb.__prefix__, DraftCancelCb.__prefix__]
+    done = await driver.feed(press(driver, "scheduled", code))
     (note,) = of(EditMessageText, done)
     assert language_of(note.text) == code
     (item,) = await newsroom.items.scheduled()
@@ -143,8 +169,8 @@ async def test_a_post_with_a_photo_or_document_previews_and_stores_it(
     assert len(refused) == 1
     assert "Russian" in refused[0].text
     await driver.feed(admin_says(TEXTS["zh"]))
-    await driver.feed(press("notitle"))
-    await driver.feed(press("send"))
+    await driver.feed(press(driver, "notitle"))
+    await driver.feed(press(driver, "send"))
     item = await newsroom.items.latest()
     assert item is not None
     assert item.media is not None
@@ -183,7 +209,7 @@ async def test_edit_one_language_previews_then_queues_its_copies(
 
     (question,) = of(SendMessage, await driver.feed(admin_says(f"/edit {item}", code)))
     assert language_of(question.text) == code
-    chosen = await driver.feed(press("een", code))
+    chosen = await driver.feed(press(driver, "een", code))
     current, ask = of(SendMessage, chosen)
     assert DRAFT.texts["en"] in current.text
     assert language_of(ask.text) == code
@@ -194,7 +220,7 @@ async def test_edit_one_language_previews_then_queues_its_copies(
     assert "/unsubscribe" in preview.text
     assert "1" in confirm.text
     assert language_of(confirm.text) == code
-    (progress,) = of(EditMessageText, await driver.feed(press("edit", code)))
+    (progress,) = of(EditMessageText, await driver.feed(press(driver, "edit", code)))
     assert language_of(progress.text) == code
     stored = await newsroom.items.get(item)
     # a plain message's text is kept literally: its angle brackets are escaped, not read as tags
@@ -216,7 +242,7 @@ async def test_retract_hides_the_item_and_queues_every_copy(
     (question,) = of(SendMessage, await driver.feed(admin_says(f"/retract {item}", code)))
     assert language_of(question.text) == code
     assert "48" in question.text
-    (progress,) = of(EditMessageText, await driver.feed(press("retract", code)))
+    (progress,) = of(EditMessageText, await driver.feed(press(driver, "retract", code)))
     assert language_of(progress.text) == code
     assert await newsroom.items.count() == 0
     (news,) = of(SendMessage, await driver.feed(updates.message("/news", user_id=7, language_code=code)))
@@ -242,8 +268,14 @@ async def test_everyone_else_is_refused_and_nothing_changes(
     for text in (f"/edit {item}", f"/retract {item}", "/scheduled"):
         (reply,) = of(SendMessage, await driver.feed(updates.message(text, user_id=7)))
         assert "administrators" in reply.text
-    for action in ("retract", "edit", f"x{item}", "een"):
-        (answer,) = of(AnswerCallbackQuery, await driver.feed(press(action, user_id=7)))
+    forged = [
+        RetractCb(draft="00000000", item=item),
+        EditConfirmCb(draft="00000000", item=item, locale="en"),
+        CancelScheduledCb(item=item),
+        EditLanguageCb(draft="00000000", item=item, locale="en"),
+    ]
+    for data in forged:
+        (answer,) = of(AnswerCallbackQuery, await driver.feed(updates.callback(data.pack(), user_id=7)))
         assert answer.show_alert
     assert await newsroom.items.count() == 1
     assert await newsroom.changes.due(now=1e12, limit=10) == []
@@ -254,18 +286,18 @@ async def test_the_schedule_question_can_be_cancelled_or_answered_with_another_t
     driver: Driver, store: Store, newsroom: Newsroom, clock: FakeClock, code: str
 ) -> None:
     await write_post(driver, code)
-    await driver.feed(press("schedule", code))
+    await driver.feed(press(driver, "schedule", code))
     await driver.feed(admin_says("2026-12-05 09:30", code))
     (again,) = of(SendMessage, await driver.feed(admin_says("2026-12-06 10:45", code)))  # a typo fixed
     assert "10:45" in again.text
-    await driver.feed(press("scheduled", code))
+    await driver.feed(press(driver, "scheduled", code))
     (item,) = await newsroom.items.scheduled()
     assert item.send_at == dt.datetime(2026, 12, 6, 10, 45, tzinfo=dt.UTC)
 
     await write_post(driver, code)
-    await driver.feed(press("schedule", code))
+    await driver.feed(press(driver, "schedule", code))
     await driver.feed(admin_says("2026-12-05 09:30", code))
-    pressed = await driver.feed(press("cancel", code))
+    pressed = await driver.feed(press(driver, "cancel", code))
     (cancelled,) = of(EditMessageText, pressed)
     assert language_of(cancelled.text) == code
     assert not any(a.show_alert for a in of(AnswerCallbackQuery, pressed))
@@ -327,10 +359,10 @@ async def test_a_time_written_as_the_bot_writes_dates_is_understood(
     driver: Driver, newsroom: Newsroom, clock: FakeClock, code: str, typed: str
 ) -> None:
     await write_post(driver, code)
-    await driver.feed(press("schedule", code))
+    await driver.feed(press(driver, "schedule", code))
     (confirm,) = of(SendMessage, await driver.feed(admin_says(typed, code)))
     assert confirm.reply_markup is not None  # the confirmation, not "I could not read that time"
-    await driver.feed(press("scheduled", code))
+    await driver.feed(press(driver, "scheduled", code))
     (item,) = await newsroom.items.scheduled()
     assert item.send_at == dt.datetime(2026, 12, 5, 9, 30, tzinfo=dt.UTC)
 
@@ -341,7 +373,9 @@ async def test_a_mistyped_command_does_not_cost_the_draft(
     await driver.feed(admin_says("/post"))
     await driver.feed(admin_says(TEXTS["ru"]))
     (unknown,) = of(SendMessage, await driver.feed(admin_says("/psot")))
-    assert "no such command" in unknown.text
+    assert "/psot" in unknown.text  # named, with the draft that waits and the way out
+    assert "draft" in unknown.text
+    assert "/cancel" in unknown.text
     preview, _question = of(SendMessage, await driver.feed(admin_says(TEXTS["en"])))
     assert TEXTS["en"] in preview.text  # still the draft's English step
     discarded = of(SendMessage, await driver.feed(admin_says("/speakers")))

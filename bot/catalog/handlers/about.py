@@ -19,7 +19,6 @@ async def about(message: Message, catalog: Catalog, t: Translator) -> None:
 
 
 async def about_button(callback: CallbackQuery, catalog: Catalog, bot: Bot, t: Translator) -> None:
-    await callback.answer()
     await show(callback, bot, screens.about(t, catalog.content))
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import Bot
+from aiogram import Bot, flags
 from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import CallbackQuery, Chat, InaccessibleMessage, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.catalog.screens import Screen
 from bot.core.config import Settings
@@ -35,8 +36,9 @@ def webapp_url(settings: Settings, chat: Chat | None) -> str | None:
 async def show(callback: CallbackQuery, bot: Bot, screen: Screen) -> None:
     """Turn the message the button was on into `screen`; send it anew when that message cannot be edited.
 
-    Callers answer the button first: an answer sends no message, so it never waits for a sending slot, and the
-    button stops spinning at once even when the edit waits behind a burst of replies."""
+    The button is answered before the handler runs (`CallbackAnswerMiddleware(pre=True)`, see
+    `runtime/app.py`): an answer sends no message, so it never waits for a sending slot, and the button stops
+    spinning at once even when the edit waits behind a burst of replies."""
     message = callback.message
     if isinstance(message, Message):
         try:
@@ -54,6 +56,9 @@ async def show(callback: CallbackQuery, bot: Bot, screen: Screen) -> None:
         log.info("cannot show a screen to chat %s: %s", chat_id, exc.message)
 
 
-async def stale(callback: CallbackQuery, t: Translator) -> None:
-    """The short alert for a button that no longer means anything (old, unknown or forged data)."""
-    await callback.answer(t._("This button is out of date. Send /start to begin again."), show_alert=True)
+@flags.callback_answer(pre=False)  # answered after it, with what it says
+async def stale(callback: CallbackQuery, callback_answer: CallbackAnswer, t: Translator) -> None:
+    """The short alert for a button that no longer means anything (old, unknown or forged data); the
+    handler is flagged `callback_answer(pre=False)`."""
+    callback_answer.text = t._("This button is out of date. Send /start to begin again.")
+    callback_answer.show_alert = True

@@ -18,7 +18,6 @@ async def help_command(message: Message, bot: Bot, t: Translator) -> None:
 
 
 async def help_button(callback: CallbackQuery, bot: Bot, t: Translator) -> None:
-    await callback.answer()
     await show(callback, bot, screens.help_screen(t, (await bot.me()).username))
 
 

@@ -26,7 +26,6 @@ async def initiative_button(
     callback: CallbackQuery, store: Store, catalog: Catalog, bot: Bot, t: Translator
 ) -> None:
     subscribed = await store.subscriptions.is_subscribed(callback.from_user.id)
-    await callback.answer()
     await show(callback, bot, screens.initiative(t, catalog.content, subscribed))
 
 

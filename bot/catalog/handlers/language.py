@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, F, Router, flags
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.catalog import screen_cache as screens
 from bot.catalog.handlers.common import show, stale
@@ -26,12 +27,13 @@ async def language(message: Message, t: Translator) -> None:
 
 
 async def language_button(callback: CallbackQuery, bot: Bot, t: Translator) -> None:
-    await callback.answer()
     await show(callback, bot, screens.language(t))
 
 
+@flags.callback_answer(pre=False)  # answered after it, with what it says
 async def choose_language(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     callback_data: LanguageCb,
     store: Store,
     i18n: PoI18n,
@@ -41,12 +43,13 @@ async def choose_language(
 ) -> None:
     chosen = callback_data.locale
     if chosen not in LOCALES:
-        await stale(callback, t)
+        await stale(callback, callback_answer, t)
         return
     await store.users.set_locale(callback.from_user.id, chosen)
     # The middleware picked this update's locale before the choice; everything from here speaks the new one.
     t = i18n.translator(chosen)
-    await callback.answer(t._("Language saved."))  # first: the button stops spinning at once
+    callback_answer.disable()  # answered here, first: the button stops spinning at once, in the new language
+    await callback.answer(t._("Language saved."))
     await show(callback, bot, screens.language(t))
     chat = callback.message.chat if callback.message else None
     if chat is not None and chat.type == "private":

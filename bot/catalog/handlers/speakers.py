@@ -3,9 +3,10 @@ text (people, the roundtable and the initiative, as inline mode finds them)."""
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, F, Router, flags
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.catalog import screen_cache as screens
 from bot.catalog.handlers.common import show, stale, webapp_url
@@ -24,23 +25,32 @@ async def speakers(message: Message, catalog: Catalog, t: Translator) -> None:
     await message.answer(screen.text, reply_markup=screen.markup)
 
 
-async def speakers_button(callback: CallbackQuery, catalog: Catalog, bot: Bot, t: Translator) -> None:
-    await speakers_page(callback, SpeakersPageCb(page=0), catalog, bot, t)
+async def speakers_button(
+    callback: CallbackQuery, callback_answer: CallbackAnswer, catalog: Catalog, bot: Bot, t: Translator
+) -> None:
+    await speakers_page(callback, callback_answer, SpeakersPageCb(page=0), catalog, bot, t)
 
 
+@flags.callback_answer(pre=False)  # answered after it, with what it says
 async def speakers_page(
-    callback: CallbackQuery, callback_data: SpeakersPageCb, catalog: Catalog, bot: Bot, t: Translator
+    callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    callback_data: SpeakersPageCb,
+    catalog: Catalog,
+    bot: Bot,
+    t: Translator,
 ) -> None:
     screen = screens.speakers(t, catalog.content, callback_data.page)
     if screen is None:
-        await stale(callback, t)
+        await stale(callback, callback_answer, t)
         return
-    await callback.answer()
     await show(callback, bot, screen)
 
 
+@flags.callback_answer(pre=False)  # answered after it, with what it says
 async def speaker_card(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     callback_data: SpeakerCb,
     catalog: Catalog,
     settings: Settings,
@@ -49,9 +59,8 @@ async def speaker_card(
 ) -> None:
     person = catalog.content.person(callback_data.slug)
     if person is None or not is_back(callback_data.back):
-        await stale(callback, t)
+        await stale(callback, callback_answer, t)
         return
-    await callback.answer()
     webapp = webapp_url(settings, callback.message.chat if callback.message else None)
     await show(callback, bot, screens.person(t, catalog.content, person, callback_data.back, webapp))
 
@@ -107,8 +116,10 @@ async def speaker(
     await message.answer(screen.text, reply_markup=screen.markup)
 
 
+@flags.callback_answer(pre=False)  # answered after it, with what it says
 async def search_again(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     callback_data: SearchCb,
     catalog: Catalog,
     recent: RecentSearches,
@@ -119,9 +130,8 @@ async def search_again(
     """Back from a card to the search results it was opened from; a token we no longer hold is stale."""
     query = recent.query(callback_data.token)
     if query is None:
-        await stale(callback, t)
+        await stale(callback, callback_answer, t)
         return
-    await callback.answer()
     await show(callback, bot, await search_screen(t, catalog, recent, store, callback.from_user.id, query))
 
 

@@ -3,14 +3,16 @@ toggle."""
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, F, Router, flags
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, MaybeInaccessibleMessageUnion, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.deep_linking import create_start_link
 
 from bot.catalog import screen_cache as screens
 from bot.catalog.handlers.common import is_not_modified, show, webapp_url
-from bot.catalog.keyboards import subscribe_button
+from bot.catalog.keyboards import SUBSCRIBE_PAYLOAD, subscribe_button
 from bot.catalog.library import Catalog
 from bot.core.callbacks import MenuAction, MenuCb, SubscribeCb
 from bot.core.config import Settings
@@ -24,12 +26,30 @@ async def is_subscribed(store: Store, user_id: int | None) -> bool:
     return user_id is not None and await store.subscriptions.is_subscribed(user_id)
 
 
+async def greeting(
+    t: Translator,
+    catalog: Catalog,
+    store: Store,
+    bot: Bot,
+    user_id: int | None,
+    private: bool,
+    webapp: str | None = None,
+) -> screens.Screen:
+    """The greeting with the menu; in a group, the same for everyone (🔔 is the deep link to subscribe)."""
+    if private:
+        subscribed = await is_subscribed(store, user_id)
+        return screens.greeting(t, catalog.content, subscribed, private=True, webapp=webapp)
+    link = await create_start_link(bot, SUBSCRIBE_PAYLOAD)
+    return screens.greeting(t, catalog.content, False, private=False, subscribe_link=link)
+
+
 async def start(
     message: Message,
     command: CommandObject,
     store: Store,
     catalog: Catalog,
     settings: Settings,
+    bot: Bot,
     t: Translator,
 ) -> None:
     """`/start`, `/start speaker-<slug>`, `/start initiative`, `/start about`, `/start speakers`; any other
@@ -50,8 +70,7 @@ async def start(
     elif payload == "speakers":
         screen = screens.first_speakers_page(t, content)
     if screen is None:
-        subscribed = await is_subscribed(store, user_id)
-        screen = screens.greeting(t, content, subscribed, message.chat.type == "private", webapp)
+        screen = await greeting(t, catalog, store, bot, user_id, message.chat.type == "private", webapp)
     await message.answer(screen.text, reply_markup=screen.markup)
 
 
@@ -60,10 +79,8 @@ async def menu(
 ) -> None:
     message = callback.message
     private = message is None or message.chat.type == "private"
-    subscribed = await is_subscribed(store, callback.from_user.id)
     webapp = webapp_url(settings, message.chat if message else None)
-    await callback.answer()
-    await show(callback, bot, screens.greeting(t, catalog.content, subscribed, private, webapp))
+    await show(callback, bot, await greeting(t, catalog, store, bot, callback.from_user.id, private, webapp))
 
 
 def _with_subscription_state(
@@ -87,33 +104,40 @@ def _with_subscription_state(
     return InlineKeyboardMarkup(inline_keyboard=rows) if found else None
 
 
+@flags.callback_answer(pre=False)  # answered after it, with what it says
 async def toggle_subscription(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     callback_data: SubscribeCb,
     store: Store,
     catalog: Catalog,
     bot: Bot,
     t: Translator,
 ) -> None:
-    """Subscribe or unsubscribe (idempotent), then show the new state on the button that was pressed."""
+    """Subscribe or unsubscribe (idempotent), then show the new state on the button that was pressed. In a
+    group (a menu sent before its 🔔 became a link) Subscribe opens the private chat that subscribes, and the
+    shared message is left as it is."""
     user_id = callback.from_user.id
+    shared = callback.message is not None and callback.message.chat.type != "private"
+    if shared and callback_data.on:
+        callback_answer.url = await create_start_link(bot, SUBSCRIBE_PAYLOAD)
+        return
     if callback_data.on:
         await store.subscriptions.subscribe(user_id)
         note = t._("🔔 You will get news about the initiative.")
     else:
         await store.subscriptions.unsubscribe(user_id)
         note = t._("🔕 You will no longer get news about the initiative.")
-    markup = _with_subscription_state(t, callback.message, callback_data.on)
+    markup = None if shared else _with_subscription_state(t, callback.message, callback_data.on)
     if markup is not None and isinstance(callback.message, Message):
         try:
             await callback.message.edit_reply_markup(reply_markup=markup)
         except TelegramBadRequest as exc:
             if not is_not_modified(exc):
                 raise
-    else:
-        private = callback.message is None or callback.message.chat.type == "private"
-        await show(callback, bot, screens.greeting(t, catalog.content, callback_data.on, private=private))
-    await callback.answer(note)
+    elif not shared:
+        await show(callback, bot, screens.greeting(t, catalog.content, callback_data.on, private=True))
+    callback_answer.text = note
 
 
 def create_router() -> Router:

@@ -1,45 +1,39 @@
-"""For admins: what happens to news after /post — /scheduled (list, cancel), /edit N (new text in one
-language, previewed, then every delivered copy in that language is edited in place) and /retract N (every
-delivered copy deleted, or past Telegram's 48 hours replaced with a "withdrawn" note; /news stops listing
-it). The broadcaster does the edits and deletions, paced like deliveries, and turns the admin's message into
-the result when it is done.
+"""For admins: what happens to news after /post — /edit N (the new text, or title, in one language, previewed,
+then every delivered copy in that language is edited in place) and /retract N (every delivered copy deleted,
+or past Telegram's 48 hours replaced with a "withdrawn" note; /news stops listing it). The broadcaster does
+the edits and deletions, paced like deliveries, and turns the admin's message into the result when done.
 
-This router sits before the admin router: its buttons are `PostCb` actions of its own, and the admin router's
-refusal answers everyone else's /edit, /retract and /scheduled."""
+Every button names the item (and language) it is about, and the draft it was asked in: "🗑 Retract #1?"
+pressed after /retract 2 is refused, never applied to #2 (`states.OpenQuestion`)."""
 
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
-from aiogram import F, Router
-from aiogram.enums import ChatType
-from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram import Bot, flags
+from aiogram.filters import CommandObject
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.catalog.keyboards import LOCALE_NAMES
-from bot.core.callbacks import PostCb
-from bot.core.config import Settings
+from bot.core.callbacks import EditLanguageCb
 from bot.core.html import q
-from bot.core.i18n import LOCALES, PoI18n, Translator
-from bot.core.telegram_rules import visible_text
-from bot.news.broadcaster import Broadcaster
-from bot.news.handlers.admin import TOUCHED, Clock, EditFlow, IsAdmin, refuse_text, send_preview
-from bot.news.items import news_moment, text_issues
+from bot.core.i18n import PoI18n, Translator
+from bot.news.handlers.drafts import ask, begin_draft
+from bot.news.handlers.previews import refuse_text, script_fits, send_preview, wrong_script_question
+from bot.news.handlers.schedule import summary
+from bot.news.handlers.states import ITEM, LOCALE, PENDING, TEXT, TITLE, Clock, EditFlow, tag
+from bot.news.items import text_issues
+from bot.news.keyboards import (
+    edit_confirm_keyboard,
+    edit_languages_keyboard,
+    keep_text_keyboard,
+    retract_keyboard,
+)
 from bot.news.repository import NewsDraft, NewsItem, Newsroom
 
 log = logging.getLogger(__name__)
-
-CANCEL_SCHEDULED = "x"  # + item id
-EDIT_LANGUAGE = "e"  # + locale
-EDIT_CONFIRM = "edit"
-RETRACT_CONFIRM = "retract"
-STOP = "stop"
-SCHEDULED_SHOWN = 20
-SUMMARY_LENGTH = 60
 
 
 def language_name(t: Translator, locale: str) -> str:
@@ -47,88 +41,9 @@ def language_name(t: Translator, locale: str) -> str:
     return {"ru": t._("in Russian"), "en": t._("in English"), "zh": t._("in Chinese")}[locale]
 
 
-def summary(t: Translator, item: NewsItem) -> str:
-    """A line's worth of an item in the admin's language: its title, else the start of its text."""
-    text = item.titles[t.locale] if item.titles else " ".join(visible_text(item.texts[t.locale]).split())
-    return text if len(text) <= SUMMARY_LENGTH else text[: SUMMARY_LENGTH - 1].rstrip() + "…"
-
-
-# -- /scheduled ----------------------------------------------------------------------------------------------
-async def scheduled_page(t: Translator, newsroom: Newsroom, settings: Settings) -> tuple[str, Any]:
-    items = await newsroom.items.scheduled()
-    if not items:
-        return t._("Nothing is scheduled. To schedule a news item, send /post and press 🕒 Schedule."), None
-    lines = [
-        t.ngettext(
-            "🕒 <b>Scheduled</b>: {count} news item (times in {timezone})",
-            "🕒 <b>Scheduled</b>: {count} news items (times in {timezone})",
-            len(items),
-        ).format(count=len(items), timezone=q(settings.timezone)),
-        "",
-    ]
-    builder = InlineKeyboardBuilder()
-    for item in items[:SCHEDULED_SHOWN]:
-        when = news_moment(t, item.send_at or item.created_at)
-        lines.append(f"#{item.id} · {q(when)} · {q(summary(t, item))}")
-        builder.button(
-            text=t._("✖️ Cancel #{item}").format(item=item.id),
-            callback_data=PostCb(action=f"{CANCEL_SCHEDULED}{item.id}"),
-        )
-    if len(items) > SCHEDULED_SHOWN:
-        lines.append(t._("… and {count} more.").format(count=len(items) - SCHEDULED_SHOWN))
-    builder.adjust(2)
-    return "\n".join(lines), builder.as_markup()
-
-
-async def scheduled(message: Message, newsroom: Newsroom, settings: Settings, t: Translator) -> None:
-    text, markup = await scheduled_page(t, newsroom, settings)
-    await message.answer(text, reply_markup=markup)
-
-
-async def cancel_scheduled(
-    query: CallbackQuery, callback_data: PostCb, newsroom: Newsroom, settings: Settings, t: Translator
-) -> None:
-    raw = callback_data.action[len(CANCEL_SCHEDULED) :]
-    item_id = int(raw) if raw.isdigit() else 0
-    if not await newsroom.items.cancel(item_id, actor=f"telegram:{query.from_user.id}"):
-        await query.answer(
-            t._("News item #{item} is no longer waiting: it has gone out or was cancelled.").format(
-                item=item_id
-            ),
-            show_alert=True,
-        )
-        return
-    log.info("scheduled news #%d cancelled by %d", item_id, query.from_user.id)
-    if isinstance(query.message, Message):
-        text, markup = await scheduled_page(t, newsroom, settings)
-        await query.message.edit_text(text, reply_markup=markup)
-    await query.answer(t._("News item #{item} is cancelled: it will not be sent.").format(item=item_id))
-
-
-# -- /edit N and /retract N ------------------------------------------------------------------------------
 def item_number(command: CommandObject) -> int | None:
     args = (command.args or "").strip().lstrip("#")
     return int(args) if args.isdigit() and len(args) < 10 else None
-
-
-def stop_button(t: Translator) -> Any:
-    return {"text": t._("✖️ Cancel"), "callback_data": PostCb(action=STOP)}
-
-
-def languages_keyboard(t: Translator) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for locale in LOCALES:
-        builder.button(text=LOCALE_NAMES[locale], callback_data=PostCb(action=f"{EDIT_LANGUAGE}{locale}"))
-    builder.button(**stop_button(t))
-    builder.adjust(3, 1)
-    return builder.as_markup()
-
-
-def confirm_keyboard(t: Translator, label: str, action: str) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=label, callback_data=PostCb(action=action))
-    builder.button(**stop_button(t))
-    return builder.as_markup()
 
 
 async def editable_item(
@@ -171,6 +86,7 @@ async def start_edit(
     message: Message,
     command: CommandObject,
     state: FSMContext,
+    bot: Bot,
     newsroom: Newsroom,
     t: Translator,
     clock: Clock | None = None,
@@ -178,21 +94,18 @@ async def start_edit(
     item = await editable_item(message, command, newsroom, t, "edit")
     if item is None:
         return
-    await state.clear()
-    await state.set_state(EditFlow.language)
-    await state.update_data({"item": item.id, TOUCHED: (clock or time.time)()})
-    await message.answer(
-        t._("✏️ News item #{item}: {summary}\n\nWhich language do you want to correct?").format(
-            item=item.id, summary=q(summary(t, item))
-        ),
-        reply_markup=languages_keyboard(t),
+    data = await begin_draft(state, bot, message.chat.id, EditFlow.language, clock, **{ITEM: item.id})
+    question = t._("✏️ News item #{item}: {summary}\n\nWhich language do you want to correct?").format(
+        item=item.id, summary=q(summary(t, item))
     )
+    await ask(message, state, question, edit_languages_keyboard(t, tag(data), item.id, bool(item.titles)))
 
 
 async def start_retract(
     message: Message,
     command: CommandObject,
     state: FSMContext,
+    bot: Bot,
     newsroom: Newsroom,
     t: Translator,
     clock: Clock | None = None,
@@ -200,9 +113,7 @@ async def start_retract(
     item = await editable_item(message, command, newsroom, t, "retract")
     if item is None:
         return
-    await state.clear()
-    await state.set_state(EditFlow.retract)
-    await state.update_data({"item": item.id, TOUCHED: (clock or time.time)()})
+    data = await begin_draft(state, bot, message.chat.id, EditFlow.retract, clock, **{ITEM: item.id})
     copies = await newsroom.changes.copies(item.id)
     if copies == 0:
         question = t._(
@@ -219,27 +130,97 @@ async def start_retract(
             "withdrawn. /news will no longer list it.",
             copies,
         ).format(item=item.id, summary=q(summary(t, item)), count=copies)
-    await message.answer(question, reply_markup=confirm_keyboard(t, t._("🗑 Retract"), RETRACT_CONFIRM))
+    await ask(message, state, question, retract_keyboard(t, tag(data), item.id))
 
 
-async def take_new_text(
+@flags.callback_answer(pre=False)  # answered after it, with what it says
+async def language_chosen(
+    query: CallbackQuery,
+    callback_data: EditLanguageCb,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
+    newsroom: Newsroom,
+    i18n: PoI18n,
+    t: Translator,
+) -> None:
+    """A language (its text, or its title) to correct: the item as it is now, and the question for the new
+    one."""
+    item = await newsroom.items.get(callback_data.item)
+    if item is None or item.retracted_at is not None or (callback_data.title and not item.titles):
+        callback_answer.text = t._("This news item can no longer be changed.")
+        callback_answer.show_alert = True
+        return
+    locale = callback_data.locale
+    await state.update_data({LOCALE: locale, TITLE: callback_data.title})
+    await state.set_state(EditFlow.text)
+    if not isinstance(query.message, Message):
+        return
+    await send_preview(query.message, i18n.translator(locale), item.draft, item.created_at)
+    if callback_data.title:
+        text = t._(
+            "☝️ This is the title {language} now. Send the corrected title (plain text), or /cancel to stop."
+        )
+    else:
+        text = t._(
+            "☝️ This is the text {language} now. Send the corrected text (formatting is kept), or "
+            "/cancel to stop."
+        )
+    await ask(query.message, state, text.format(language=language_name(t, locale)))
+
+
+async def new_text(
     message: Message, state: FSMContext, newsroom: Newsroom, i18n: PoI18n, t: Translator
 ) -> None:
     data: dict[str, Any] = await state.get_data()
-    item = await newsroom.items.get(int(data.get("item", 0)))
-    locale = str(data.get("locale", ""))
-    if item is None or item.retracted_at is not None or locale not in LOCALES:
+    offered = (message.text or "").strip() if data.get(TITLE) else message.html_text
+    await consider_text(message, state, newsroom, i18n, t, offered, checked=False)
+
+
+async def keep_new_text(
+    query: CallbackQuery, state: FSMContext, newsroom: Newsroom, i18n: PoI18n, t: Translator
+) -> None:
+    """“Yes, keep it” under the wrong-script question of a correction."""
+    pending = dict((await state.get_data()).get(PENDING) or {})
+    await state.update_data({PENDING: None})
+    if isinstance(query.message, Message):
+        await consider_text(
+            query.message, state, newsroom, i18n, t, str(pending.get("text", "")), checked=True
+        )
+
+
+async def consider_text(
+    message: Message,
+    state: FSMContext,
+    newsroom: Newsroom,
+    i18n: PoI18n,
+    t: Translator,
+    offered: str,
+    *,
+    checked: bool,
+) -> None:
+    data: dict[str, Any] = await state.get_data()
+    item = await newsroom.items.get(int(data.get(ITEM, 0)))
+    locale = str(data.get(LOCALE, ""))
+    titled = bool(data.get(TITLE))
+    if item is None or item.retracted_at is not None or locale not in item.texts:
         await state.clear()
         await message.answer(t._("This news item can no longer be changed."))
         return
-    draft = NewsDraft(texts={**item.texts, locale: message.html_text}, titles=item.titles, media=item.media)
+    if titled and item.titles:
+        draft = NewsDraft(texts=item.texts, titles={**item.titles, locale: offered}, media=item.media)
+    else:
+        draft = NewsDraft(texts={**item.texts, locale: offered}, titles=item.titles, media=item.media)
     reader = i18n.translator(locale)
     problems = text_issues(reader, draft, item.created_at)
     if problems:
         await refuse_text(message, t, problems)
         return
-    await send_preview(message, reader, draft)
-    await state.update_data({"text": message.html_text})
+    if not checked and not script_fits(locale, offered):
+        await state.update_data({PENDING: {"text": offered}})
+        await ask(message, state, wrong_script_question(t, locale), keep_text_keyboard(t, tag(data)))
+        return
+    await send_preview(message, reader, draft, item.created_at)
+    await state.update_data({TEXT: offered})
     await state.set_state(EditFlow.confirm)
     copies = await newsroom.changes.copies(item.id, locale)
     if item.scheduled:
@@ -257,148 +238,8 @@ async def take_new_text(
             "new text.",
             copies,
         ).format(count=copies, language=language_name(t, locale))
-    await message.answer(question, reply_markup=confirm_keyboard(t, t._("✅ Correct"), EDIT_CONFIRM))
+    await ask(message, state, question, edit_confirm_keyboard(t, tag(data), item.id, locale))
 
 
 async def not_new_text(message: Message, t: Translator) -> None:
     await message.answer(t._("Please send the corrected text as a text message, or /cancel."))
-
-
-async def editor_pressed(
-    query: CallbackQuery,
-    callback_data: PostCb,
-    state: FSMContext,
-    newsroom: Newsroom,
-    broadcaster: Broadcaster,
-    i18n: PoI18n,
-    t: Translator,
-) -> None:
-    message = query.message if isinstance(query.message, Message) else None
-    current = await state.get_state()
-    data: dict[str, Any] = await state.get_data()
-    action = callback_data.action
-    item_id = int(data.get("item", 0))
-    if action == STOP and current in {s.state for s in EditFlow.__all_states__}:
-        await state.clear()
-        if message is not None:
-            await message.edit_text(t._("Cancelled. Nothing was changed."))
-        await query.answer()
-        return
-    if action.startswith(EDIT_LANGUAGE) and current == EditFlow.language.state:
-        locale = action[len(EDIT_LANGUAGE) :]
-        item = await newsroom.items.get(item_id)
-        if locale not in LOCALES or item is None:
-            await query.answer(t._("This news item can no longer be changed."), show_alert=True)
-            return
-        await state.update_data({"locale": locale})
-        await state.set_state(EditFlow.text)
-        if message is not None:
-            await message.edit_reply_markup(reply_markup=None)
-            await send_preview(message, i18n.translator(locale), item.draft)
-            await message.answer(
-                t._(
-                    "☝️ This is the text {language} now. Send the corrected text (formatting is kept), or "
-                    "/cancel to stop."
-                ).format(language=language_name(t, locale))
-            )
-        await query.answer()
-        return
-    progress = (message.chat.id, message.message_id, t.locale) if message is not None else None
-    actor = f"telegram:{query.from_user.id}"
-    if action == EDIT_CONFIRM and current == EditFlow.confirm.state:
-        locale = str(data.get("locale"))
-        before = await newsroom.items.get(item_id)
-        queued = await newsroom.items.edit(
-            item_id, {locale: str(data.get("text"))}, actor=actor, progress=progress
-        )
-        await state.clear()
-        scheduled = before is not None and before.scheduled
-        await finish_change(
-            query, message, newsroom, broadcaster, t, item_id, queued, edited=True, scheduled=scheduled
-        )
-        return
-    if action == RETRACT_CONFIRM and current == EditFlow.retract.state:
-        queued = await newsroom.items.retract(item_id, actor=actor, progress=progress)
-        await state.clear()
-        await finish_change(query, message, newsroom, broadcaster, t, item_id, queued, edited=False)
-        return
-    await query.answer(t._("This question is no longer open."), show_alert=True)
-
-
-async def finish_change(
-    query: CallbackQuery,
-    message: Message | None,
-    newsroom: Newsroom,
-    broadcaster: Broadcaster,
-    t: Translator,
-    item_id: int,
-    queued: int | None,
-    *,
-    edited: bool,
-    scheduled: bool = False,
-) -> None:
-    if queued is None:
-        await query.answer(t._("This news item can no longer be changed."), show_alert=True)
-        return
-    log.info(
-        "news #%d %s by %d: %d copies queued",
-        item_id,
-        "edited" if edited else "retracted",
-        query.from_user.id,
-        queued,
-    )
-    if queued == 0:
-        await newsroom.changes.mark_reported(item_id)
-        if scheduled:
-            text = t._(
-                "✏️ News item #{item} is corrected: it goes out at its scheduled time with the new text."
-            ).format(item=item_id)
-        elif edited:
-            text = t._(
-                "✏️ News item #{item} is corrected: /news shows the new text. No copy in that language "
-                "had been delivered."
-            ).format(item=item_id)
-        else:
-            text = t._(
-                "🗑 News item #{item} is retracted: /news no longer lists it. No copy had been delivered."
-            ).format(item=item_id)
-    elif edited:
-        text = t.ngettext(
-            "✏️ Correcting {count} delivered copy of #{item}…",
-            "✏️ Correcting {count} delivered copies of #{item}…",
-            queued,
-        ).format(count=queued, item=item_id)
-    else:
-        text = t.ngettext(
-            "🗑 Retracting {count} delivered copy of #{item}…",
-            "🗑 Retracting {count} delivered copies of #{item}…",
-            queued,
-        ).format(count=queued, item=item_id)
-    if message is not None:
-        await message.edit_text(text)
-    broadcaster.wake()
-    await query.answer()
-
-
-def is_editor_action(action: str) -> bool:
-    return (
-        action in {EDIT_CONFIRM, RETRACT_CONFIRM, STOP}
-        or (action.startswith(CANCEL_SCHEDULED) and action[1:].isdigit())
-        or (action.startswith(EDIT_LANGUAGE) and action[1:] in LOCALES)
-    )
-
-
-def create_router() -> Router:
-    router = Router(name="editor")
-    router.message.filter(IsAdmin(), F.chat.type == ChatType.PRIVATE)
-    router.callback_query.filter(IsAdmin())
-    router.message.register(scheduled, Command("scheduled", ignore_case=True))
-    router.message.register(start_edit, Command("edit", ignore_case=True))
-    router.message.register(start_retract, Command("retract", ignore_case=True))
-    router.message.register(take_new_text, StateFilter(EditFlow.text), F.text, ~F.text.startswith("/"))
-    router.message.register(not_new_text, StateFilter(EditFlow.text), ~F.text)
-    router.callback_query.register(
-        cancel_scheduled, PostCb.filter(F.action.regexp(rf"^{CANCEL_SCHEDULED}\d+$"))
-    )
-    router.callback_query.register(editor_pressed, PostCb.filter(F.action.func(is_editor_action)))
-    return router

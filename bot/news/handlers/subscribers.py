@@ -11,15 +11,13 @@ from aiogram.filters import Command, CommandStart
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.deep_linking import create_start_link
 
-from bot.catalog.keyboards import back_to_menu
+from bot.catalog.keyboards import SUBSCRIBE_PAYLOAD, back_to_menu
 from bot.core.callbacks import NewsPageCb
 from bot.core.i18n import Translator
 from bot.news.items import render_item
 from bot.news.keyboards import news_page_keyboard
 from bot.news.repository import Newsroom
 from bot.store import Store
-
-SUBSCRIBE_PAYLOAD = "subscribe"
 
 
 async def subscribe(message: Message, store: Store, bot: Bot, t: Translator) -> None:
@@ -91,7 +89,6 @@ async def news_page_pressed(
         except TelegramBadRequest as exc:
             if "message is not modified" not in exc.message:
                 raise
-    await query.answer()
 
 
 def create_router() -> Router:
