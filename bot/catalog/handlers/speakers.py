@@ -12,7 +12,7 @@ from bot.catalog.handlers.common import show, stale
 from bot.catalog.keyboards import is_back
 from bot.catalog.library import Catalog
 from bot.catalog.recent import RecentSearches
-from bot.catalog.search import ABOUT_KEY, question_topic
+from bot.catalog.search import ABOUT_KEY
 from bot.core.callbacks import MenuAction, MenuCb, SearchCb, SpeakerCb, SpeakersPageCb
 from bot.core.i18n import Translator
 from bot.store import Store
@@ -63,7 +63,7 @@ async def search_screen(
     # Two more than shown: the roundtable and the initiative may be among the matches.
     matches = catalog.search.matches(query, screens.SEARCH_LIMIT + 3, documents=True)
     if not matches:
-        topic = question_topic(query)
+        topic = catalog.search.topic(query)
         return screens.question(t, topic) if topic else screens.not_found(t, query)
     if matches[0].person is None:
         if matches[0].key == ABOUT_KEY:
