@@ -478,8 +478,15 @@ class _Understanding:
     «расскажи про», 是谁), a run of Chinese characters split at its particles (蒙古的嘉宾 → 蒙古 嘉宾), and
     the inflection of a word that matches nothing as typed (`stem`). Words of a name are never frames."""
 
-    def __init__(self, queries: Queries, name_words: dict[str, int]) -> None:
+    def __init__(
+        self, queries: Queries, name_words: dict[str, int], known: Iterable[str], hit: Callable[[str], int]
+    ) -> None:
         self._name_words = name_words
+        # Chinese words a run may start or end with when the whole run matches nothing (巴基斯坦大使):
+        # countries and roles, which Chinese writes without a space before the rest.
+        han_known = {w for text in known for w in words(text) if _IS_HAN.match(w)}
+        self._known = re.compile(_alternation(han_known)) if han_known else None
+        self._hit = hit
         starts: defaultdict[str, list[tuple[str, ...]]] = defaultdict(list)
         ends: defaultdict[str, list[tuple[str, ...]]] = defaultdict(list)
         han: list[str] = []
@@ -541,8 +548,22 @@ class _Understanding:
         for piece in pieces:
             piece = self._han_ends.sub("", piece) if piece not in self._name_words else piece
             if piece:
-                out.append(piece)
+                out += self._segments(piece)
         return out
+
+    def _segments(self, piece: str) -> list[str]:
+        """A run that matches nothing as a whole, cut after a country or role it starts with, or before one
+        it ends with (巴基斯坦大使 → 巴基斯坦 大使, 印尼嘉宾 → 印尼 嘉宾); else the run."""
+        if self._known is None or len(piece) < 3 or piece in self._name_words or self._hit(piece):
+            return [piece]
+        head = self._known.match(piece)
+        if head and head.end() < len(piece):
+            return [piece[: head.end()], *self._segments(piece[head.end() :])]
+        for start in range(1, len(piece) - 1):
+            tail = self._known.fullmatch(piece, start)
+            if tail:
+                return [piece[:start], piece[start:]]
+        return [piece]
 
     def stem(self, word: str) -> str:
         """`word` without its longest inflection of `queries.toml`, keeping three letters; "" if none."""
@@ -601,7 +622,9 @@ class SearchIndex:
                 for text in role.words.values():
                     postings.add(doc, text, role=True)
         self._build(postings)
-        self._understanding = _Understanding(queries, self._name_words)
+        known = [c.name.zh for c in content.countries.values()]
+        known += [w for words_ in (*country_words.values(), *(r.words.values() for r in queries.role)) for w in words_]
+        self._understanding = _Understanding(queries, self._name_words, known, self._fields.prefix)
 
     def _build(self, postings: _Postings) -> None:
         self._exact = _postings_to_bits(postings.exact)
