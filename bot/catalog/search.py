@@ -438,7 +438,9 @@ class _Postings:
         self.fields: defaultdict[str, list[int]] = defaultdict(list)
         self.typos: defaultdict[str, list[int]] = defaultdict(list)
 
-    def add(self, doc: int, text: str, *, name: bool = False, country: bool = False, role: bool = False) -> None:
+    def add(
+        self, doc: int, text: str, *, name: bool = False, country: bool = False, role: bool = False
+    ) -> None:
         analysed = self._cache.get((text, name))
         if analysed is None:  # texts repeat across people (countries, organisations): analyse each once
             analysed = self._cache[text, name] = _analyse(text, name=name)
@@ -511,10 +513,11 @@ class _Understanding:
         """The query's folded words without its frames; a query of frames only is searched as typed."""
         typed = [w[:MAX_WORD_CHARS] for w in words(query[:MAX_QUERY_CHARS])][:MAX_QUERY_WORDS]
         names = self._name_words
+        frames = self._han_ends
         found: list[str] = []
         for word in typed:
-            if _IS_HAN.match(word) and word not in names and self._han_ends is not None:
-                found += self._han_words(word)
+            if frames is not None and _IS_HAN.match(word) and word not in names:
+                found += self._han_words(word, frames)
             else:
                 found.append(word)
         start, end = 0, len(found)
@@ -541,14 +544,13 @@ class _Understanding:
                 return size
         return 0
 
-    def _han_words(self, run: str) -> list[str]:
-        assert self._han_ends is not None
+    def _han_words(self, run: str, frames: re.Pattern[str]) -> list[str]:
         pieces = self._particles.split(run) if self._particles else [run]
         out = []
         for piece in pieces:
-            piece = self._han_ends.sub("", piece) if piece not in self._name_words else piece
-            if piece:
-                out += self._segments(piece)
+            kept = piece if piece in self._name_words else frames.sub("", piece)
+            if kept:
+                out += self._segments(kept)
         return out
 
     def _segments(self, piece: str) -> list[str]:
@@ -598,7 +600,10 @@ class SearchIndex:
         for doc, person in enumerate(self.people):
             for text in (*person.name.values(), person.native, *person.aliases):
                 postings.add(doc, text, name=True)
-            for text in (*content.countries[person.country].name.values(), *country_words.get(person.country, ())):
+            for text in (
+                *content.countries[person.country].name.values(),
+                *country_words.get(person.country, ()),
+            ):
                 postings.add(doc, text, country=True)
             other = list(person.role.values())
             if person.organisation:
@@ -623,7 +628,8 @@ class SearchIndex:
                     postings.add(doc, text, role=True)
         self._build(postings)
         known = [c.name.zh for c in content.countries.values()]
-        known += [w for words_ in (*country_words.values(), *(r.words.values() for r in queries.role)) for w in words_]
+        for more in (*country_words.values(), *(role.words.values() for role in queries.role)):
+            known += more
         self._understanding = _Understanding(queries, self._name_words, known, self._fields.prefix)
 
     def _build(self, postings: _Postings) -> None:
@@ -762,9 +768,8 @@ class SearchIndex:
         name_words = self._name_words
         long = len(query_words) > _PERMUTED_WORDS  # longer than any name: no pinyin
         for word in query_words:
-            skel = _query_sound(word, long)
-            typo = 0
-            sounds.append(skel)
+            sounds.append(skel := _query_sound(word, long))
+            typo = 0  # the documents a typo away from the word's stem, when it has one
             no_typo = word in STOP_WORDS  # nor, below, a Chinese word
             if no_typo and several:  # `of`, `и` among other words: only as a word of a name
                 bits = (name_words.get(word, 0) | name_words.get(skel, 0)) & mask
@@ -786,21 +791,18 @@ class SearchIndex:
                     for variant in pinyin:
                         bits |= self._names.prefix(variant)
                 else:
-                    typed = (word, skel) if skel != word and _sound_prefix(word, skel) else (word,)
+                    typed: tuple[str, ...] = (
+                        (word, skel) if skel != word and _sound_prefix(word, skel) else (word,)
+                    )
                     bits = 0
                     for variant in typed:
                         bits |= vocabulary.prefix(variant)
                     stem = "" if bits & mask or no_typo else self._understanding.stem(word)
                     if stem:  # «Цяна» → «цян», «Монголии» → «монгол», `speakers` → `speaker`
-                        stem_skel = latin(stem)
-                        more = (stem, stem_skel) if _sound_prefix(stem, stem_skel) else (stem,)
-                        for variant in more:
-                            bits |= vocabulary.prefix(variant)
-                        if bits & mask:
+                        more, bits, typo = self._stem_bits(stem, vocabulary, mask)
+                        if bits:
                             typed += more
-                            name_word = named & (name_words.get(stem, 0) | name_words.get(stem_skel, 0))
-                        else:
-                            typo = self._typo_bits_for(stem_skel)  # `посла` → `посл`, a letter from `посол`
+                            name_word = named & (name_words.get(more[0], 0) | name_words.get(more[-1], 0))
                     forms.append((typed, ()))
                 bits &= mask
             if bits:
@@ -815,6 +817,17 @@ class SearchIndex:
         if not forms:
             return None
         return forms, name_word, fields & loose, loose, partly
+
+    def _stem_bits(self, stem: str, vocabulary: _Vocabulary, mask: int) -> tuple[tuple[str, ...], int, int]:
+        """A stem's prefix forms, the documents they match, and, when none, the documents a typo away
+        (`посла` → `посл`, a letter from `посол`)."""
+        skel = latin(stem)
+        forms = (stem, skel) if _sound_prefix(stem, skel) else (stem,)
+        bits = 0
+        for variant in forms:
+            bits |= vocabulary.prefix(variant)
+        bits &= mask
+        return forms, bits, 0 if bits else self._typo_bits_for(skel)
 
     def _typo_bits_for(self, word: str) -> int:
         """Documents with a word one typo away (two for words of eight letters or more)."""

@@ -88,7 +88,11 @@ CHINESE = [
     ("发言人", "moin-ul-haque"),
 ]
 TABLES = {"en": ENGLISH, "ru": RUSSIAN, "zh": CHINESE}
-CASES = [pytest.param(locale, text, slug, id=f"{locale}-{text}") for locale, t in TABLES.items() for text, slug in t]
+CASES = [
+    pytest.param(locale, text, slug, id=f"{locale}-{text}")
+    for locale, t in TABLES.items()
+    for text, slug in t
+]
 TELEGRAM_CODE = {"en": "en", "ru": "ru", "zh": "zh-hans"}
 
 
@@ -130,7 +134,8 @@ async def test_chat_and_inline_put_the_same_person_first(
 @pytest.mark.parametrize(("locale", "text", "slug"), CASES)
 def test_the_index_puts_the_person_first(index: SearchIndex, locale: str, text: str, slug: str) -> None:
     found = index.matches(text, 5, documents=True)
-    assert found and found[0].key == f"p:{slug}", [m.key for m in found]
+    assert found, text
+    assert found[0].key == f"p:{slug}", [m.key for m in found]
 
 
 @pytest.mark.parametrize("query", ["chair", "председатель", "主席", "主持人", "moderator", "ведущий"])
@@ -145,7 +150,9 @@ def test_roles_are_held_by_who_the_content_says(index: SearchIndex, content: Con
     speakers = [p.slug for p in index.search("speaker")]
     assert speakers == [p.slug for p in content.guests]
     signed = {s.person for s in content.initiative.named_signatories if s.person}
-    assert [p.slug for p in index.search("signatories")] == [p.slug for p in content.people if p.slug in signed]
+    assert [p.slug for p in index.search("signatories")] == [
+        p.slug for p in content.people if p.slug in signed
+    ]
     assert [p.slug for p in index.search("участники")] == [p.slug for p in content.people]
     assert {m.tier for m in index.matches("speaker")} == {Tier.ROLE}
 
@@ -188,7 +195,7 @@ async def test_a_question_about_something_else_points_to_its_screen(
 ) -> None:
     sent = one_message(await driver.feed(updates.message(text, language_code=code)))
     assert datas(sent.reply_markup)[0] == button
-    assert not screens.quote_query(text) in sent.text
+    assert screens.quote_query(text) not in sent.text
 
 
 @pytest.mark.parametrize(
