@@ -11,14 +11,23 @@ skeleton": anyascii for Cyrillic and other scripts, pypinyin's reading of each C
 w/v, y/i, doubled letters), so `Moin`, `Мойн` and `Моин`,
 `Феа` and `Phea`-ish `Fea`, `安丰全` and `anfengquan` meet; a Chinese query is compared by its toneless
 pinyin too, so homophones (`安风全`) find the name. Ranking: exact name > every word a whole word of the name
-> name prefix > the participant's country (in any language) > any other field (organisation, role; prefix,
-any word order) > one or two typos (rapidfuzz OSA distance on the skeletons, candidates from a SymSpell-style
-deletion index), tried only for words that match nothing as typed; a three-letter word forgives one typo
-after its first letter, and a query of several words that fails word by word is tried as one name
-(`kin pea`). Ties keep programme order. Stop-words (`and`, `of`, `и`) are not indexed outside names, and
-among other words count only as words of a name. Key-mashing finds nobody: a skeleton stands in for a word
-as a prefix only when it keeps two letters and the word repeats no letter three times (`zzzzzz` is not the
-prefix `z`), and a query of one lone letter matches the starts of names only, not every `и` or `её` in a role.
+> name prefix > a role at the roundtable (alone or with a country) > the participant's country (in any
+language) > any other field (organisation, role; prefix, any word order) > one or two typos (rapidfuzz OSA
+distance on the skeletons, candidates from a SymSpell-style deletion index), tried only for words that
+match nothing as typed; a three-letter word forgives one typo after its first letter, and a query of several
+words that fails word by word is tried as one name (`kin pea`). Ties keep programme order. Stop-words
+(`and`, `of`, `и`) are not indexed outside names, and among other words count only as words of a name.
+Key-mashing finds nobody: a skeleton stands in for a word as a prefix only when it keeps two letters and the
+word repeats no letter three times (`zzzzzz` is not the prefix `z`), and a query of one lone letter matches
+the starts of names only, not every `и` or `её` in a role.
+
+Questions are read first (`content/queries.toml`, `_Understanding`): the frames at the ends of a query are
+stripped ("who is …?", «расскажи про …», "…是谁"), a run of Chinese characters is split at its particles
+and at a country or role it starts with (蒙古的嘉宾, 巴基斯坦大使), and a word that matches nothing as typed
+is tried without its ending («Цяна», «из Монголии»). Roles at the roundtable (chair, speakers, signatories)
+are indexed for the people who hold them and rank above other fields, so `chair` finds the chair before a
+signatory whose job title has "Chairman" in it; more words for a country (`Mongolian`, «китайский») count
+as the country.
 """
 
 from __future__ import annotations
