@@ -146,7 +146,7 @@ def garbage(rng: random.Random) -> str:
 QUESTIONS = {
     "en": ("who is {name}?", "tell me about {name}", "speaker from {country}", "{country} speakers",
            "who was the chair?", "chair", "what do you know about {name}?", "ambassador of {country}"),
-    "ru": ("кто такой {name}?", "расскажи про {name}", "спикер из {country}и", "спикеры {country}",
+    "ru": ("кто такой {name}?", "расскажи про {name}", "{country}: спикеры", "спикеры {country}",
            "кто председатель круглого стола?", "председатель", "что известно о {name}?", "посла"),
     "zh": ("{name}是谁", "介绍一下{name}", "{country}的嘉宾", "来自{country}的嘉宾", "主持人是谁", "主席",
            "{name}的资料", "{country}大使"),

@@ -778,7 +778,7 @@ class SearchIndex:
         long = len(query_words) > _PERMUTED_WORDS  # longer than any name: no pinyin
         for word in query_words:
             sounds.append(skel := _query_sound(word, long))
-            typo = 0  # the documents a typo away from the word's stem, when it has one
+            stem_sound = ""
             no_typo = word in STOP_WORDS  # nor, below, a Chinese word
             if no_typo and several:  # `of`, `и` among other words: only as a word of a name
                 bits = (name_words.get(word, 0) | name_words.get(skel, 0)) & mask
@@ -800,18 +800,9 @@ class SearchIndex:
                     for variant in pinyin:
                         bits |= self._names.prefix(variant)
                 else:
-                    typed: tuple[str, ...] = (
-                        (word, skel) if skel != word and _sound_prefix(word, skel) else (word,)
-                    )
-                    bits = 0
-                    for variant in typed:
-                        bits |= vocabulary.prefix(variant)
-                    stem = "" if bits & mask or no_typo else self._understanding.stem(word)
-                    if stem:  # «Цяна» → «цян», «Монголии» → «монгол», `speakers` → `speaker`
-                        more, bits, typo = self._stem_bits(stem, vocabulary, mask)
-                        if bits:
-                            typed += more
-                            name_word = named & (name_words.get(more[0], 0) | name_words.get(more[-1], 0))
+                    typed, bits, stem_sound = self._typed_bits(word, skel, vocabulary, mask, no_typo)
+                    if len(typed) > 2:  # the stem matched: is it a whole word of a name?
+                        name_word = named & (name_words.get(typed[-2], 0) | name_words.get(typed[-1], 0))
                     forms.append((typed, ()))
                 bits &= mask
             if bits:
@@ -819,7 +810,7 @@ class SearchIndex:
                 partly = True
             else:  # a word that matches nothing as typed is taken as a typo; the others stay as typed
                 fields = 0
-                loose = 0 if no_typo else loose & (self._typo_bits_for(skel) | typo)
+                loose = 0 if no_typo else loose & self._near_bits(skel, stem_sound, loose)
             if not loose:
                 break
             fields &= bits
@@ -827,16 +818,35 @@ class SearchIndex:
             return None
         return forms, name_word, fields & loose, loose, partly
 
-    def _stem_bits(self, stem: str, vocabulary: _Vocabulary, mask: int) -> tuple[tuple[str, ...], int, int]:
-        """A stem's prefix forms, the documents they match, and, when none, the documents a typo away
-        (`посла` → `посл`, a letter from `посол`)."""
-        skel = latin(stem)
-        forms = (stem, skel) if _sound_prefix(stem, skel) else (stem,)
+    def _typed_bits(
+        self, word: str, skel: str, vocabulary: _Vocabulary, mask: int, no_typo: bool
+    ) -> tuple[tuple[str, ...], int, str]:
+        """A non-Chinese word's prefix forms and the documents they match. A word that matches nothing is
+        tried without its ending («Цяна» → «цян», «Монголии» → «монгол», `speakers` → `speaker`): when the
+        stem matches, the forms are the word, the stem and its skeleton; when not, the stem's skeleton is
+        returned third, for typos."""
+        typed: tuple[str, ...] = (word, skel) if skel != word and _sound_prefix(word, skel) else (word,)
         bits = 0
-        for variant in forms:
+        for variant in typed:
             bits |= vocabulary.prefix(variant)
-        bits &= mask
-        return forms, bits, 0 if bits else self._typo_bits_for(skel)
+        stem = "" if bits & mask or no_typo else self._understanding.stem(word)
+        if not stem:
+            return typed, bits, ""
+        stem_skel = latin(stem)
+        found = vocabulary.prefix(stem)
+        if stem_skel != stem and _sound_prefix(stem, stem_skel):
+            found |= vocabulary.prefix(stem_skel)
+        if not found & mask:
+            return typed, bits, stem_skel
+        return (word, stem, stem_skel), found, ""
+
+    def _near_bits(self, skel: str, stem_sound: str, among: int) -> int:
+        """Documents a typo away from a word; if none of `among`, a typo away from its stem (`посла` →
+        `посл`, a letter from `посол`). The stem is tried second: most typos are found as typed."""
+        near = self._typo_bits_for(skel)
+        if stem_sound and not near & among:
+            near |= self._typo_bits_for(stem_sound)
+        return near
 
     def _typo_bits_for(self, word: str) -> int:
         """Documents with a word one typo away (two for words of eight letters or more)."""
