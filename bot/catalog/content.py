@@ -125,12 +125,14 @@ class Words(Model):
 
 
 class QueryRole(Model):
-    """A role at the roundtable and the words that name it; `members` says who holds it."""
+    """A role at the roundtable and the words that name it; `members` says who holds it. `verbs` name it
+    only among other words ("who spoke from Mongolia"; "who spoke?" alone is about the list, not a search)."""
 
     id: Slug
     members: Literal["chair", "guests", "signatories", "everyone"]
     sources: list[Slug] = Field(min_length=1)
     words: Words
+    verbs: Words = Field(default_factory=Words)
 
 
 class CountryWords(Model):

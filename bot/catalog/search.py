@@ -633,8 +633,10 @@ class SearchIndex:
                     postings.add(count + 1, text)
         for role in queries.role:
             for doc in _role_holders(content, role.members):
-                for text in role.words.values():
+                for text in (*role.words.values(), *role.verbs.values()):
                     postings.add(doc, text, role=True)
+        # A verb alone ("spoke", «выступал») asks about the list, not for a search: it counts with others.
+        self._verbs = frozenset(w for role in queries.role for v in role.verbs.values() for w in words(v))
         self._build(postings)
         known = [c.name.zh for c in content.countries.values()]
         for more in (*country_words.values(), *(role.words.values() for role in queries.role)):
@@ -705,7 +707,7 @@ class SearchIndex:
     # -- matching ------------------------------------------------------------------------------------------
     def _tiers(self, query: str, mask: int) -> list[tuple[Tier, int]]:
         query_words = self._understanding.words(query)
-        if not query_words:
+        if not query_words or (len(query_words) == 1 and query_words[0] in self._verbs):
             return []
         sounds: list[str] = []  # each word's skeleton, for exact names and typos, as far as the words went
         found = self._match_words(query_words, sounds, mask)

@@ -42,6 +42,9 @@ ENGLISH = [
     ("adviser to the IEA", "an-fengquan"),
     ("show me the signatories from Turkey", "yahaya-berakhtali"),
     ("find Chinese speakers", "li-baoqing"),
+    ("who spoke from Mongolia?", "tuvshin-badral"),
+    ("who signed from Kazakhstan?", "almas-chukin"),
+    ("who moderated?", "an-fengquan"),
 ]
 RUSSIAN = [
     ("кто такой Кин Феа?", "kin-phea"),
@@ -64,6 +67,8 @@ RUSSIAN = [
     ("директор PLN", "hartanto-wibowo"),
     ("подписанты из Турции", "yahaya-berakhtali"),
     ("турецкий консультант", "yahaya-berakhtali"),
+    ("кто выступал из Монголии?", "tuvshin-badral"),
+    ("кто вёл круглый стол?", "an-fengquan"),
 ]
 CHINESE = [
     ("Kin Phea是谁", "kin-phea"),
@@ -86,6 +91,8 @@ CHINESE = [
     ("哈萨克斯坦经济学家", "almas-chukin"),
     ("国际能源署署长特别顾问", "an-fengquan"),
     ("发言人", "moin-ul-haque"),
+    ("柬埔寨的演讲嘉宾", "kin-phea"),
+    ("谁是土耳其的发言人", "yahaya-berakhtali"),
 ]
 TABLES = {"en": ENGLISH, "ru": RUSSIAN, "zh": CHINESE}
 CASES = [
@@ -188,6 +195,8 @@ def test_inflected_words_meet_their_stems(index: SearchIndex) -> None:
         ("где проходил?", "ru", MenuCb(action=MenuAction.ABOUT).pack()),
         ("什么时候", "zh-hans", MenuCb(action=MenuAction.ABOUT).pack()),
         ("кто подписал инициативу?", "ru", MenuCb(action=MenuAction.INITIATIVE).pack()),
+        ("who spoke?", "en", MenuCb(action=MenuAction.SPEAKERS).pack()),  # a verb alone: the list
+        ("谁发言了", "zh-hans", MenuCb(action=MenuAction.SPEAKERS).pack()),
     ],
 )
 async def test_a_question_about_something_else_points_to_its_screen(
