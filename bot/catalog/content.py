@@ -153,6 +153,15 @@ class Queries(Model):
     country: list[CountryWords] = Field(default_factory=list)
 
 
+def role_holders(role: QueryRole, chair: str, people: Iterable[Person], initiative: Initiative) -> set[str]:
+    """The slugs of the people holding a role of `queries.toml`."""
+    if role.members == "chair":
+        return {chair}
+    if role.members == "signatories":
+        return {s.person for s in initiative.named_signatories if s.person}
+    return {p.slug for p in people if role.members == "everyone" or p.slug != chair}
+
+
 class EventFile(Model):
     event: Event
 
@@ -341,6 +350,9 @@ def build_content(documents: dict[str, Any], version: str = "") -> Content:
                 f"initiative.toml: initiative.named_signatories[{i}].person: unknown person {sig.person!r}"
             )
     problems.extend(_query_problems(queries, countries, sources, people))
+    for i, role in enumerate(queries.role):
+        if not role_holders(role, event.chair, people, initiative):
+            problems.append(f"queries.toml: role[{i}].members: nobody holds the role {role.id!r}")
     if problems:
         raise ContentError(problems)
     return Content(

@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 
-from bot.catalog.content import Content, Person, Queries
+from bot.catalog.content import Content, Person, Queries, role_holders
 from bot.catalog.pinyin import reading as _table_reading
 
 MAX_QUERY_CHARS = 256  # Telegram's limit for an inline query; longer chat text is cut here
@@ -466,20 +466,6 @@ class _Postings:
             _add(self.name_words, analysed.name_words, doc)
 
 
-def _role_holders(content: Content, members: str) -> list[int]:
-    """The documents (people's positions in programme order) holding a role of `queries.toml`."""
-    people = content.people
-    if members == "chair":
-        held = {content.event.chair}
-    elif members == "guests":
-        held = {p.slug for p in content.guests}
-    elif members == "signatories":
-        held = {s.person for s in content.initiative.named_signatories if s.person}
-    else:
-        held = {p.slug for p in people}
-    return [doc for doc, person in enumerate(people) if person.slug in held]
-
-
 def _alternation(texts: Iterable[str]) -> str:
     return "|".join(re.escape(t) for t in sorted(set(texts), key=len, reverse=True))
 
@@ -632,9 +618,11 @@ class SearchIndex:
                 for text in signatory.role.values():
                     postings.add(count + 1, text)
         for role in queries.role:
-            for doc in _role_holders(content, role.members):
-                for text in (*role.words.values(), *role.verbs.values()):
-                    postings.add(doc, text, role=True)
+            held = role_holders(role, content.event.chair, content.people, content.initiative)
+            for doc, person in enumerate(self.people):
+                if person.slug in held:
+                    for text in (*role.words.values(), *role.verbs.values()):
+                        postings.add(doc, text, role=True)
         # A verb alone ("spoke", «выступал») asks about the list, not for a search: it counts with others.
         self._verbs = frozenset(w for role in queries.role for v in role.verbs.values() for w in words(v))
         self._build(postings)

@@ -256,6 +256,13 @@ def test_the_loader_checks_queries_against_the_other_files() -> None:
 
     assert any("'丰' occurs in the name '安丰全'" in p for p in _broken(particle_in_a_name))
 
+    def no_signatory_linked(_queries: dict[str, Any], documents: dict[str, Any]) -> None:
+        for signatory in documents["initiative.toml"]["initiative"]["named_signatories"]:
+            signatory.pop("person", None)
+
+    problems = _broken(no_signatory_linked)
+    assert problems == ["queries.toml: role[2].members: nobody holds the role 'signatory'"]
+
 
 def test_the_queries_file_is_part_of_the_content(content: Content) -> None:
     assert content.to_documents()["queries.toml"]["role"][0]["id"] == "chair"
