@@ -45,6 +45,7 @@ ENGLISH = [
     ("who spoke from Mongolia?", "tuvshin-badral"),
     ("who signed from Kazakhstan?", "almas-chukin"),
     ("who moderated?", "an-fengquan"),
+    ("Kin Phea's card", "kin-phea"),
 ]
 RUSSIAN = [
     ("кто такой Кин Феа?", "kin-phea"),
@@ -69,6 +70,7 @@ RUSSIAN = [
     ("турецкий консультант", "yahaya-berakhtali"),
     ("кто выступал из Монголии?", "tuvshin-badral"),
     ("кто вёл круглый стол?", "an-fengquan"),
+    ("биография Алмаса Чукина", "almas-chukin"),
 ]
 CHINESE = [
     ("Kin Phea是谁", "kin-phea"),
@@ -93,6 +95,7 @@ CHINESE = [
     ("发言人", "moin-ul-haque"),
     ("柬埔寨的演讲嘉宾", "kin-phea"),
     ("谁是土耳其的发言人", "yahaya-berakhtali"),
+    ("阿尔玛斯·丘金简介", "almas-chukin"),
 ]
 TABLES = {"en": ENGLISH, "ru": RUSSIAN, "zh": CHINESE}
 CASES = [
