@@ -71,6 +71,7 @@ RUSSIAN = [
     ("кто выступал из Монголии?", "tuvshin-badral"),
     ("кто вёл круглый стол?", "an-fengquan"),
     ("биография Алмаса Чукина", "almas-chukin"),
+    ("про Хартанто", "hartanto-wibowo"),
 ]
 CHINESE = [
     ("Kin Phea是谁", "kin-phea"),
