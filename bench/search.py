@@ -5,8 +5,8 @@
 Prints, from one run:
 - p50/p99 of one search call (what inline mode runs per page: `matches(query, PAGE_SIZE + 1, ...)`) over a
   mix of realistic queries (names in three scripts, prefixes, typos, organisations, countries, roles,
-  nothing-found and garbage), against the floor: one aiosqlite `SELECT 1` round trip on the bot's own
-  database, measured in the same run. Goal: search p99 <= floor.
+  questions and requests around them, nothing-found and garbage), against the floor: one aiosqlite
+  `SELECT 1` round trip on the bot's own database, measured in the same run. Goal: search p99 <= floor.
 - inline updates per second through the real Dispatcher (middlewares, the inline router, the store) with a
   LocalSession, against a bare aiogram Dispatcher whose only handler answers an empty list, both fed the
   same stream of keystroke updates (see `typing_sessions`). Goal: >= 0.5.
@@ -142,9 +142,32 @@ def garbage(rng: random.Random) -> str:
     return "".join(rng.choice(GARBAGE) for _ in range(256))
 
 
+# Questions and requests as people ask them (content/queries.toml): around a name, a role, a country.
+QUESTIONS = {
+    "en": ("who is {name}?", "tell me about {name}", "speaker from {country}", "{country} speakers",
+           "who was the chair?", "chair", "what do you know about {name}?", "ambassador of {country}"),
+    "ru": ("кто такой {name}?", "расскажи про {name}", "{country}: спикеры", "спикеры {country}",
+           "кто председатель круглого стола?", "председатель", "что известно о {name}?", "посла"),
+    "zh": ("{name}是谁", "介绍一下{name}", "{country}的嘉宾", "来自{country}的嘉宾", "主持人是谁", "主席",
+           "{name}的资料", "{country}大使"),
+}  # fmt: skip
+
+
+def question(rng: random.Random, content: Content, lang: str) -> str:
+    person = rng.choice(content.people)
+    country = content.countries[person.country].name.get(lang)
+    return rng.choice(QUESTIONS[lang]).format(name=person.name.get(lang), country=country)
+
+
+def question_mix(content: Content, count: int, seed: int = 11) -> list[str]:
+    rng = random.Random(seed)
+    return [question(rng, content, rng.choice(("ru", "en", "zh"))) for _ in range(count)]
+
+
 def query_mix(content: Content, count: int, seed: int = 7) -> list[str]:
     """What people type, in three scripts: names, prefixes, typos, organisations, countries, roles, junk
-    (1% of it 256-character garbage, which is also timed on its own)."""
+    (1% of it 256-character garbage, which is also timed on its own), and one in six a question (who is…,
+    speaker from…, the chair), which is also timed on its own."""
     rng = random.Random(seed)
     people = content.people
     orgs = list(content.organisations.values())
@@ -155,7 +178,9 @@ def query_mix(content: Content, count: int, seed: int = 7) -> list[str]:
         lang = rng.choice(("ru", "en", "zh"))
         name = person.name.get(lang)
         kind = rng.randrange(100)
-        if kind < 25:
+        if rng.random() < 1 / 6:
+            queries.append(question(rng, content, lang))
+        elif kind < 25:
             queries.append(name)
         elif kind < 50:
             queries.append(name[: rng.randrange(1, 7)])
@@ -300,6 +325,8 @@ async def main() -> None:
             search, floor = await bench_search_and_floor(index, store, queries, 3)
             worst = [garbage(random.Random(i)) for i in range(300)]
             worst_search, _ = await bench_search_and_floor(index, store, worst, 1)
+            asked_search, _ = await bench_search_and_floor(index, store, question_mix(content, 1000), 1)
+            asked_p50, asked_p99 = percentiles(asked_search)
             search_p50, search_p99 = percentiles(search)
             floor_p50, floor_p99 = percentiles(floor)
             worst_p50, worst_p99 = percentiles(worst_search)
@@ -315,6 +342,10 @@ async def main() -> None:
                 f"search p99 / floor p99 = {search_p99 / floor_p99:.2f}  (goal <= 1)"
             )
             print(f"garbage p50 {worst_p50:7.1f} µs  p99 {worst_p99:7.1f} µs  (256 characters of mixed junk)")
+            print(
+                f"asked   p50 {asked_p50:7.1f} µs  p99 {asked_p99:7.1f} µs  (questions only; "
+                f"p99 / floor p99 = {asked_p99 / floor_p99:.2f})"
+            )
 
             warm_up = typing_sessions(content, args.updates, seed=1)
             updates = typing_sessions(content, args.updates, seed=2)

@@ -23,6 +23,7 @@ CONTENT_FILES: tuple[str, ...] = (
     "people.toml",
     "initiative.toml",
     "sources.toml",
+    "queries.toml",
 )
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -112,6 +113,55 @@ class Initiative(Model):
     sources: list[Slug] = Field(min_length=1)
 
 
+class Words(Model):
+    """Words or phrases people type, per language (`queries.toml`); a language may have none."""
+
+    ru: list[Text] = Field(default_factory=list)
+    en: list[Text] = Field(default_factory=list)
+    zh: list[Text] = Field(default_factory=list)
+
+    def values(self) -> tuple[str, ...]:
+        return (*self.ru, *self.en, *self.zh)
+
+
+class QueryRole(Model):
+    """A role at the roundtable and the words that name it; `members` says who holds it. `verbs` name it
+    only among other words ("who spoke from Mongolia"; "who spoke?" alone is about the list, not a search)."""
+
+    id: Slug
+    members: Literal["chair", "guests", "signatories", "everyone"]
+    sources: list[Slug] = Field(min_length=1)
+    words: Words
+    verbs: Words = Field(default_factory=Words)
+
+
+class CountryWords(Model):
+    """More words for a country: adjectives and other names (`Mongolian`, «китайский», 中方)."""
+
+    code: Slug
+    words: Words
+
+
+class Queries(Model):
+    """How people ask the search: frames stripped from a question, Chinese particles that split a run of
+    characters, inflections tried off a word, roles at the roundtable, more words for countries."""
+
+    frames: Words
+    particles: Words = Field(default_factory=Words)
+    endings: Words = Field(default_factory=Words)
+    role: list[QueryRole] = Field(default_factory=list)
+    country: list[CountryWords] = Field(default_factory=list)
+
+
+def role_holders(role: QueryRole, chair: str, people: Iterable[Person], initiative: Initiative) -> set[str]:
+    """The slugs of the people holding a role of `queries.toml`."""
+    if role.members == "chair":
+        return {chair}
+    if role.members == "signatories":
+        return {s.person for s in initiative.named_signatories if s.person}
+    return {p.slug for p in people if role.members == "everyone" or p.slug != chair}
+
+
 class EventFile(Model):
     event: Event
 
@@ -150,6 +200,7 @@ FILE_MODELS: dict[str, type[Model]] = {
     "people.toml": PeopleFile,
     "initiative.toml": InitiativeFile,
     "sources.toml": SourcesFile,
+    "queries.toml": Queries,
 }
 
 
@@ -163,6 +214,7 @@ class Content:
     people: tuple[Person, ...]  # programme order, chair last
     initiative: Initiative
     sources: dict[str, Source]
+    queries: Queries
     version: str = ""
     by_slug: dict[str, Person] = field(init=False, repr=False, compare=False)
 
@@ -191,6 +243,7 @@ class Content:
             "people.toml": PeopleFile(person=list(self.people)).model_dump(mode="json"),
             "initiative.toml": InitiativeFile(initiative=self.initiative).model_dump(mode="json"),
             "sources.toml": SourcesFile(source=list(self.sources.values())).model_dump(mode="json"),
+            "queries.toml": self.queries.model_dump(mode="json"),
         }
 
 
@@ -252,6 +305,7 @@ def build_content(documents: dict[str, Any], version: str = "") -> Content:
     people = tuple(sorted(parsed["people.toml"].person, key=lambda p: (p.is_chair, p.order)))
     initiative: Initiative = parsed["initiative.toml"].initiative
     sources = {s.id: s for s in parsed["sources.toml"].source}
+    queries: Queries = parsed["queries.toml"]
 
     problems.extend(
         _duplicates("countries.toml", "country", [c.code for c in parsed["countries.toml"].country])
@@ -295,6 +349,10 @@ def build_content(documents: dict[str, Any], version: str = "") -> Content:
             problems.append(
                 f"initiative.toml: initiative.named_signatories[{i}].person: unknown person {sig.person!r}"
             )
+    problems.extend(_query_problems(queries, countries, sources, people))
+    for i, role in enumerate(queries.role):
+        if not role_holders(role, event.chair, people, initiative):
+            problems.append(f"queries.toml: role[{i}].members: nobody holds the role {role.id!r}")
     if problems:
         raise ContentError(problems)
     return Content(
@@ -304,8 +362,36 @@ def build_content(documents: dict[str, Any], version: str = "") -> Content:
         people=people,
         initiative=initiative,
         sources=sources,
+        queries=queries,
         version=version,
     )
+
+
+def _query_problems(
+    queries: Queries, countries: dict[str, Country], sources: dict[str, Source], people: tuple[Person, ...]
+) -> list[str]:
+    """`queries.toml` against the other files: known countries and sources, one entry per role and country,
+    and no Chinese particle inside a Chinese name (it would split the name when typed)."""
+    file = "queries.toml"
+    problems = _duplicates(file, "role", [r.id for r in queries.role], key="id")
+    problems += _duplicates(file, "country", [c.code for c in queries.country], key="code")
+    for i, role in enumerate(queries.role):
+        for j, sid in enumerate(role.sources):
+            if sid not in sources:
+                problems.append(f"{file}: role[{i}].sources[{j}]: unknown source {sid!r}")
+        if not role.words.values():
+            problems.append(f"{file}: role[{i}].words: no words name the role")
+    for i, country in enumerate(queries.country):
+        if country.code not in countries:
+            problems.append(f"{file}: country[{i}].code: unknown country {country.code!r}")
+    for j, particle in enumerate(queries.particles.zh):
+        for person in people:
+            for name in (person.name.zh, person.native, *person.aliases):
+                if particle in name:
+                    problems.append(
+                        f"{file}: particles.zh[{j}]: {particle!r} occurs in the name {name!r} ({person.slug})"
+                    )
+    return problems
 
 
 def _duplicates(file: str, table: str, values: list[Any], key: str = "slug") -> list[str]:

@@ -11,14 +11,23 @@ skeleton": anyascii for Cyrillic and other scripts, pypinyin's reading of each C
 w/v, y/i, doubled letters), so `Moin`, `Мойн` and `Моин`,
 `Феа` and `Phea`-ish `Fea`, `安丰全` and `anfengquan` meet; a Chinese query is compared by its toneless
 pinyin too, so homophones (`安风全`) find the name. Ranking: exact name > every word a whole word of the name
-> name prefix > the participant's country (in any language) > any other field (organisation, role; prefix,
-any word order) > one or two typos (rapidfuzz OSA distance on the skeletons, candidates from a SymSpell-style
-deletion index), tried only for words that match nothing as typed; a three-letter word forgives one typo
-after its first letter, and a query of several words that fails word by word is tried as one name
-(`kin pea`). Ties keep programme order. Stop-words (`and`, `of`, `и`) are not indexed outside names, and
-among other words count only as words of a name. Key-mashing finds nobody: a skeleton stands in for a word
-as a prefix only when it keeps two letters and the word repeats no letter three times (`zzzzzz` is not the
-prefix `z`), and a query of one lone letter matches the starts of names only, not every `и` or `её` in a role.
+> name prefix > a role at the roundtable (alone or with a country) > the participant's country (in any
+language) > any other field (organisation, role; prefix, any word order) > one or two typos (rapidfuzz OSA
+distance on the skeletons, candidates from a SymSpell-style deletion index), tried only for words that
+match nothing as typed; a three-letter word forgives one typo after its first letter, and a query of several
+words that fails word by word is tried as one name (`kin pea`). Ties keep programme order. Stop-words
+(`and`, `of`, `и`) are not indexed outside names, and among other words count only as words of a name.
+Key-mashing finds nobody: a skeleton stands in for a word as a prefix only when it keeps two letters and the
+word repeats no letter three times (`zzzzzz` is not the prefix `z`), and a query of one lone letter matches
+the starts of names only, not every `и` or `её` in a role.
+
+Questions are read first (`content/queries.toml`, `_Understanding`): the frames at the ends of a query are
+stripped ("who is …?", «расскажи про …», "…是谁"), a run of Chinese characters is split at its particles
+and at a country or role it starts with (蒙古的嘉宾, 巴基斯坦大使), and a word that matches nothing as typed
+is tried without its ending («Цяна», «из Монголии»). Roles at the roundtable (chair, speakers, signatories)
+are indexed for the people who hold them and rank above other fields, so `chair` finds the chair before a
+signatory whose job title has "Chairman" in it; more words for a country (`Mongolian`, «китайский») count
+as the country.
 """
 
 from __future__ import annotations
@@ -33,7 +42,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 
-from bot.catalog.content import Content, Person
+from bot.catalog.content import Content, Person, Queries, role_holders
 from bot.catalog.pinyin import reading as _table_reading
 
 MAX_QUERY_CHARS = 256  # Telegram's limit for an inline query; longer chat text is cut here
@@ -90,9 +99,10 @@ class Tier(IntEnum):
     EXACT_NAME = 1  # the whole name, in any script, word order and spacing
     NAME_WORD = 2  # every word of the query is a whole word of the name (`kin`, `Мойн`, `栗`)
     NAME_PREFIX = 3
-    COUNTRY = 4  # the participant's country: `China` finds the Chinese before the ambassador to China
-    FIELD = 5  # organisation, role, a document's title
-    FUZZY = 6
+    ROLE = 4  # a role at the roundtable (`chair`, «спикер из Монголии»), before a job title with the word
+    COUNTRY = 5  # the participant's country: `China` finds the Chinese before the ambassador to China
+    FIELD = 6  # organisation, role, a document's title
+    FUZZY = 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -433,10 +443,13 @@ class _Postings:
         self.name_words: defaultdict[str, list[int]] = defaultdict(list)
         self.names: defaultdict[str, list[int]] = defaultdict(list)
         self.countries: defaultdict[str, list[int]] = defaultdict(list)
+        self.roles: defaultdict[str, list[int]] = defaultdict(list)
         self.fields: defaultdict[str, list[int]] = defaultdict(list)
         self.typos: defaultdict[str, list[int]] = defaultdict(list)
 
-    def add(self, doc: int, text: str, *, name: bool = False, country: bool = False) -> None:
+    def add(
+        self, doc: int, text: str, *, name: bool = False, country: bool = False, role: bool = False
+    ) -> None:
         analysed = self._cache.get((text, name))
         if analysed is None:  # texts repeat across people (countries, organisations): analyse each once
             analysed = self._cache[text, name] = _analyse(text, name=name)
@@ -445,10 +458,116 @@ class _Postings:
         _add(self.typos, analysed.fuzzy, doc)
         if country:
             _add(self.countries, analysed.words, doc)
+        if role:
+            _add(self.roles, analysed.words, doc)
         if name:
             _add(self.names, analysed.words, doc)
             _add(self.exact, analysed.wholes, doc)
             _add(self.name_words, analysed.name_words, doc)
+
+
+def _alternation(texts: Iterable[str]) -> str:
+    return "|".join(re.escape(t) for t in sorted(set(texts), key=len, reverse=True))
+
+
+class _Understanding:
+    """A question read as the words it asks about (`queries.toml`): frames stripped at the ends ("who is",
+    «расскажи про», 是谁), a run of Chinese characters split at its particles (蒙古的嘉宾 → 蒙古 嘉宾), and
+    the inflection of a word that matches nothing as typed (`stem`). Words of a name are never frames."""
+
+    def __init__(
+        self, queries: Queries, name_words: dict[str, int], known: Iterable[str], hit: Callable[[str], int]
+    ) -> None:
+        self._name_words = name_words
+        # Chinese words a run may start or end with when the whole run matches nothing (巴基斯坦大使):
+        # countries and roles, which Chinese writes without a space before the rest.
+        han_known = {w for text in known for w in words(text) if _IS_HAN.match(w)}
+        self._known = re.compile(_alternation(han_known)) if han_known else None
+        self._hit = hit
+        starts: defaultdict[str, list[tuple[str, ...]]] = defaultdict(list)
+        ends: defaultdict[str, list[tuple[str, ...]]] = defaultdict(list)
+        han: list[str] = []
+        for frame in queries.frames.values():
+            parts = tuple(words(frame))
+            if len(parts) == 1 and _IS_HAN.match(parts[0]):
+                han.append(parts[0])
+            elif parts:
+                starts[parts[0]].append(parts)
+                ends[parts[-1]].append(parts)
+        self._starts = {w: sorted(set(f), key=len, reverse=True) for w, f in starts.items()}
+        self._ends = {w: sorted(set(f), key=len, reverse=True) for w, f in ends.items()}
+        frames = _alternation(han)
+        self._han_ends = re.compile(f"^(?:{frames})+|(?:{frames})+$") if han else None
+        particles = [fold(p) for p in queries.particles.values()]
+        self._particles = re.compile(_alternation(particles)) if particles else None
+        endings = [fold(e) for e in queries.endings.values()]
+        self._endings = sorted({len(e) for e in endings}, reverse=True)
+        self._ending_set = frozenset(endings)
+
+    def words(self, query: str) -> list[str]:
+        """The query's folded words without its frames; a query of frames only is searched as typed."""
+        typed = [w[:MAX_WORD_CHARS] for w in words(query[:MAX_QUERY_CHARS])][:MAX_QUERY_WORDS]
+        names = self._name_words
+        frames = self._han_ends
+        found: list[str] = []
+        for word in typed:
+            if frames is not None and _IS_HAN.match(word) and word not in names:
+                found += self._han_words(word, frames)
+            else:
+                found.append(word)
+        start, end = 0, len(found)
+        while start < end:
+            frame = self._frame(found, start, end, self._starts.get(found[start]), True)
+            if frame:
+                start += frame
+                continue
+            frame = self._frame(found, start, end, self._ends.get(found[end - 1]), False)
+            if not frame:
+                break
+            end -= frame
+        return found[start:end] or typed
+
+    def _frame(
+        self, found: list[str], start: int, end: int, frames: list[tuple[str, ...]] | None, at_start: bool
+    ) -> int:
+        """How many words a frame covers at the start (or end) of `found[start:end]`; 0 for none."""
+        for frame in frames or ():
+            size = len(frame)
+            if size > end - start or (size == 1 and frame[0] in self._name_words):
+                continue
+            if tuple(found[start : start + size] if at_start else found[end - size : end]) == frame:
+                return size
+        return 0
+
+    def _han_words(self, run: str, frames: re.Pattern[str]) -> list[str]:
+        pieces = self._particles.split(run) if self._particles else [run]
+        out = []
+        for piece in pieces:
+            kept = piece if piece in self._name_words else frames.sub("", piece)
+            if kept:
+                out += self._segments(kept)
+        return out
+
+    def _segments(self, piece: str) -> list[str]:
+        """A run that matches nothing as a whole, cut after a country or role it starts with, or before one
+        it ends with (巴基斯坦大使 → 巴基斯坦 大使, 印尼嘉宾 → 印尼 嘉宾); else the run."""
+        if self._known is None or len(piece) < 3 or piece in self._name_words or self._hit(piece):
+            return [piece]
+        head = self._known.match(piece)
+        if head and head.end() < len(piece):
+            return [piece[: head.end()], *self._segments(piece[head.end() :])]
+        for start in range(1, len(piece) - 1):
+            tail = self._known.fullmatch(piece, start)
+            if tail:
+                return [piece[:start], piece[start:]]
+        return [piece]
+
+    def stem(self, word: str) -> str:
+        """`word` without its longest inflection of `queries.toml`, keeping three letters; "" if none."""
+        for size in self._endings:
+            if len(word) - size >= 3 and word[-size:] in self._ending_set:
+                return word[:-size]
+        return ""
 
 
 class SearchIndex:
@@ -470,11 +589,16 @@ class SearchIndex:
         self._people_mask = (1 << count) - 1
         self._listed = (self._docs[count], *self._docs[:count], self._docs[count + 1])
 
+        queries = content.queries
+        country_words = {c.code: c.words.values() for c in queries.country}
         postings = _Postings()
         for doc, person in enumerate(self.people):
             for text in (*person.name.values(), person.native, *person.aliases):
                 postings.add(doc, text, name=True)
-            for text in content.countries[person.country].name.values():
+            for text in (
+                *content.countries[person.country].name.values(),
+                *country_words.get(person.country, ()),
+            ):
                 postings.add(doc, text, country=True)
             other = list(person.role.values())
             if person.organisation:
@@ -493,7 +617,19 @@ class SearchIndex:
                     postings.add(count + 1, text, name=True)
                 for text in signatory.role.values():
                     postings.add(count + 1, text)
+        for role in queries.role:
+            held = role_holders(role, content.event.chair, content.people, content.initiative)
+            for doc, person in enumerate(self.people):
+                if person.slug in held:
+                    for text in (*role.words.values(), *role.verbs.values()):
+                        postings.add(doc, text, role=True)
+        # A verb alone ("spoke", «выступал») asks about the list, not for a search: it counts with others.
+        self._verbs = frozenset(w for role in queries.role for v in role.verbs.values() for w in words(v))
         self._build(postings)
+        known = [c.name.zh for c in content.countries.values()]
+        for more in (*country_words.values(), *(role.words.values() for role in queries.role)):
+            known += more
+        self._understanding = _Understanding(queries, self._name_words, known, self._fields.prefix)
 
     def _build(self, postings: _Postings) -> None:
         self._exact = _postings_to_bits(postings.exact)
@@ -505,6 +641,13 @@ class SearchIndex:
             for end in range(1, len(key) + 1):
                 self._countries[key[:end]] |= bits
         self._countries = dict(self._countries)
+        self._roles: dict[str, int] = defaultdict(int)  # roles and countries: a role word may name either
+        for key, bits in _postings_to_bits(postings.roles).items():
+            for end in range(1, len(key) + 1):
+                self._roles[key[:end]] |= bits
+        for key, bits in self._countries.items():
+            self._roles[key] |= bits
+        self._roles = dict(self._roles)
         self._fields = _Vocabulary(postings.fields)
         typo_bits = _postings_to_bits(postings.typos)
         self._typo_words = list(typo_bits)
@@ -537,10 +680,22 @@ class SearchIndex:
                 break
         return found
 
+    def topic(self, text: str) -> str | None:
+        """The screen that answers `text` when it is a question that found nobody (`question_topic`), or
+        None: a question about someone ("who is John Smith?") is not one about the speakers in general, so
+        it gets the honest "nobody matches"."""
+        key = question_topic(text)
+        if key != SPEAKERS_KEY:
+            return key
+        asked = self._understanding.words(text)
+        if any(not _topic_word(w, _SPEAKER_STEMS) and w not in _QUESTION_WORDS for w in asked):
+            return None
+        return key
+
     # -- matching ------------------------------------------------------------------------------------------
     def _tiers(self, query: str, mask: int) -> list[tuple[Tier, int]]:
-        query_words = [w[:MAX_WORD_CHARS] for w in words(query[:MAX_QUERY_CHARS])][:MAX_QUERY_WORDS]
-        if not query_words:
+        query_words = self._understanding.words(query)
+        if not query_words or (len(query_words) == 1 and query_words[0] in self._verbs):
             return []
         sounds: list[str] = []  # each word's skeleton, for exact names and typos, as far as the words went
         found = self._match_words(query_words, sounds, mask)
@@ -579,10 +734,20 @@ class SearchIndex:
             if not country:
                 break
         fields &= ~country
+        role = fields
+        for typed, _pinyin in forms:
+            hit = 0
+            for variant in typed:
+                hit |= self._roles.get(variant, 0)
+            role &= hit
+            if not role:
+                break
+        fields &= ~role
         tiers = [
             (Tier.EXACT_NAME, exact),
             (Tier.NAME_WORD, name_word),
             (Tier.NAME_PREFIX, names),
+            (Tier.ROLE, role),
             (Tier.COUNTRY, country),
             (Tier.FIELD, fields),
         ]
@@ -602,8 +767,8 @@ class SearchIndex:
         name_words = self._name_words
         long = len(query_words) > _PERMUTED_WORDS  # longer than any name: no pinyin
         for word in query_words:
-            skel = _query_sound(word, long)
-            sounds.append(skel)
+            sounds.append(skel := _query_sound(word, long))
+            stem_sound = ""
             no_typo = word in STOP_WORDS  # nor, below, a Chinese word
             if no_typo and several:  # `of`, `и` among other words: only as a word of a name
                 bits = (name_words.get(word, 0) | name_words.get(skel, 0)) & mask
@@ -612,6 +777,7 @@ class SearchIndex:
                 forms.append(((word,), ()))
                 name_word &= bits
             else:
+                named = name_word
                 if name_word:
                     name_word &= name_words.get(word, 0) | name_words.get(skel, 0)
                 if _IS_HAN.match(word):
@@ -624,24 +790,53 @@ class SearchIndex:
                     for variant in pinyin:
                         bits |= self._names.prefix(variant)
                 else:
-                    typed = (word, skel) if skel != word and _sound_prefix(word, skel) else (word,)
+                    typed, bits, stem_sound = self._typed_bits(word, skel, vocabulary, mask, no_typo)
+                    if len(typed) > 2:  # the stem matched: is it a whole word of a name?
+                        name_word = named & (name_words.get(typed[-2], 0) | name_words.get(typed[-1], 0))
                     forms.append((typed, ()))
-                    bits = 0
-                    for variant in typed:
-                        bits |= vocabulary.prefix(variant)
                 bits &= mask
             if bits:
                 loose &= bits
                 partly = True
             else:  # a word that matches nothing as typed is taken as a typo; the others stay as typed
                 fields = 0
-                loose = 0 if no_typo else loose & self._typo_bits_for(skel)
+                loose = 0 if no_typo else loose & self._near_bits(skel, stem_sound, loose)
             if not loose:
                 break
             fields &= bits
         if not forms:
             return None
         return forms, name_word, fields & loose, loose, partly
+
+    def _typed_bits(
+        self, word: str, skel: str, vocabulary: _Vocabulary, mask: int, no_typo: bool
+    ) -> tuple[tuple[str, ...], int, str]:
+        """A non-Chinese word's prefix forms and the documents they match. A word that matches nothing is
+        tried without its ending («Цяна» → «цян», «Монголии» → «монгол», `speakers` → `speaker`): when the
+        stem matches, the forms are the word, the stem and its skeleton; when not, the stem's skeleton is
+        returned third, for typos."""
+        typed: tuple[str, ...] = (word, skel) if skel != word and _sound_prefix(word, skel) else (word,)
+        bits = 0
+        for variant in typed:
+            bits |= vocabulary.prefix(variant)
+        stem = "" if bits & mask or no_typo else self._understanding.stem(word)
+        if not stem:
+            return typed, bits, ""
+        stem_skel = latin(stem)
+        found = vocabulary.prefix(stem)
+        if stem_skel != stem and _sound_prefix(stem, stem_skel):
+            found |= vocabulary.prefix(stem_skel)
+        if not found & mask:
+            return typed, bits, stem_skel
+        return (word, stem, stem_skel), found, ""
+
+    def _near_bits(self, skel: str, stem_sound: str, among: int) -> int:
+        """Documents a typo away from a word; if none of `among`, a typo away from its stem (`посла` →
+        `посл`, a letter from `посол`). The stem is tried second: most typos are found as typed."""
+        near = self._typo_bits_for(skel)
+        if stem_sound and not near & among:
+            near |= self._typo_bits_for(stem_sound)
+        return near
 
     def _typo_bits_for(self, word: str) -> int:
         """Documents with a word one typo away (two for words of eight letters or more)."""
@@ -672,8 +867,8 @@ _QUESTION_HAN = ("什么", "何时", "哪", "谁", "几", "多少", "吗", "怎�
 _TOPICS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (INITIATIVE_KEY, ("initiative", "sign", "declaration", "инициатив", "подпис", "倡议", "签署", "签名")),
     (NEWS_KEY, ("news", "subscri", "новост", "рассылк", "新闻", "订阅")),
-    (SPEAKERS_KEY, ("who", "speaker", "participant", "guest", "chair", "moderator", "кто", "спикер",
-                    "участник", "участвов", "гост", "председател", "ведущ",
+    (SPEAKERS_KEY, ("who", "speaker", "spoke", "participant", "guest", "chair", "moderator", "кто", "спикер",
+                    "участник", "участвов", "выступ", "гост", "председател", "ведущ",
                     "谁", "嘉宾", "发言", "主持", "参会")),
     (ABOUT_KEY, ("when", "date", "day", "where", "online", "format", "organi", "theme", "topic", "purpose",
                  "outcome", "когда", "дата", "числ", "где", "формат", "онлайн", "организ", "тема", "цель",
@@ -702,3 +897,10 @@ def question_topic(text: str) -> str | None:
             if any(word.startswith(stem) for word in folded):
                 return key
     return ABOUT_KEY
+
+
+def _topic_word(word: str, stems: tuple[str, ...]) -> bool:
+    return any((stem in word) if _IS_HAN.match(stem) else word.startswith(stem) for stem in stems)
+
+
+_SPEAKER_STEMS = dict(_TOPICS)[SPEAKERS_KEY]

@@ -11,7 +11,7 @@ from bot.catalog import screens
 from bot.catalog.content import Person
 from bot.catalog.library import Catalog
 from bot.catalog.recent import RecentSearches
-from bot.catalog.search import Match, Tier
+from bot.catalog.search import Match, Tier, question_topic
 from bot.core.callbacks import MenuAction, MenuCb, SpeakerCb, SpeakersPageCb
 from bot.core.i18n import PoI18n
 from bot.core.telegram_rules import MESSAGE_LIMIT, html_problems, visible_text
@@ -36,6 +36,9 @@ class FakeSearch:
 
     def matches(self, query: str, limit: int | None = None, *, documents: bool = False) -> list[Match]:
         return [Match(f"p:{p.slug}", Tier.EXACT_NAME, p) for p in self.search(query, limit)]
+
+    def topic(self, text: str) -> str | None:
+        return question_topic(text)
 
 
 @pytest.fixture

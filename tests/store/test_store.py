@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalog.content import load_content
+from bot.catalog.content import CONTENT_FILES, load_content
 from bot.catalog.library import Catalog
 from bot.store import Store, StoreError
 from bot.store.migrations import MIGRATIONS
@@ -131,7 +131,7 @@ def test_content_load_cli_keeps_user_data(cli: Cli, tmp_path: Path) -> None:
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT locale FROM user WHERE id = 5").fetchone() == ("ru",)
         assert conn.execute("SELECT count(*) FROM subscription").fetchone() == (1,)
-        assert conn.execute("SELECT count(*) FROM content_document").fetchone() == (6,)
+        assert conn.execute("SELECT count(*) FROM content_document").fetchone() == (len(CONTENT_FILES),)
 
 
 async def test_concurrent_writes_take_turns(tmp_path: Path) -> None:

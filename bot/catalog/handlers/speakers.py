@@ -13,7 +13,7 @@ from bot.catalog.handlers.common import show, stale, webapp_url
 from bot.catalog.keyboards import is_back
 from bot.catalog.library import Catalog
 from bot.catalog.recent import RecentSearches
-from bot.catalog.search import ABOUT_KEY, question_topic
+from bot.catalog.search import ABOUT_KEY
 from bot.core.callbacks import MenuAction, MenuCb, SearchCb, SpeakerCb, SpeakersPageCb
 from bot.core.config import Settings
 from bot.core.i18n import Translator
@@ -85,9 +85,12 @@ async def search_screen(
     # Two more than shown: the roundtable and the initiative may be among the matches.
     matches = catalog.search.matches(query, screens.SEARCH_LIMIT + 3, documents=True)
     if not matches:
-        await catalog.misses.record(query)
-        topic = question_topic(query)
-        return screens.question(t, topic) if topic else screens.not_found(t, query)
+        topic = catalog.search.topic(query)
+        if topic is None:
+            await catalog.misses.record(query)  # for editors (/stats): what readers looked for in vain
+            return screens.not_found(t, query)
+        answer: screens.Screen = screens.question(t, topic)
+        return answer
     if matches[0].person is None:
         if matches[0].key == ABOUT_KEY:
             return screens.about(t, content)
