@@ -67,6 +67,7 @@ async def admin_help(message: Message, bot: Bot, t: Translator) -> None:
     """/help for an admin: everyone's help, then the admin's own commands."""
     screen = screens.help_screen(t, (await bot.me()).username)
     separator = t.name_separator()
-    lines = ["", f"<b>{q(t._('For administrators'))}</b>"]
+    header = t._("For administrators")
+    lines = ["", f"<b>{q(header)}</b>"]
     lines += [f"/{command}{separator}{q(description)}" for command, description in admin_commands(t)]
     await message.answer(screen.text + "\n" + "\n".join(lines), reply_markup=screen.markup)
