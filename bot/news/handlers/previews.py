@@ -98,6 +98,6 @@ async def refuse_text(message: Message, t: Translator, problems: list[TextProble
     explained = list(dict.fromkeys(explain(t, problem) for problem in problems))
     await message.answer(
         t._("Telegram would refuse this text ({problems}). Please send it again.").format(
-            problems=q("; ".join(explained))
+            problems=q(t.list_separator().join(explained))
         )
     )

@@ -49,9 +49,12 @@ async def stats(
         failed=deliveries["failed"],
     )
     if failed:
-        per_item = t.comma().join(f"#{item}: {count}" for item, count in failed.items())
+        per_item = t.comma().join(
+            t._("#{item}").format(item=item) + f": {count}" for item, count in failed.items()
+        )
         text += "\n" + t._(
-            "Failed by item: {items}. To send them again: python -m bot news retry-failed"
+            "Failed deliveries per item: {items}. To retry them, run "
+            "<code>python -m bot news retry-failed</code> on the server."
         ).format(items=per_item)
     text += "\n\n" + await missed_searches_text(t, catalog.misses, catalog.search)
     await message.answer(text)

@@ -135,7 +135,8 @@ async def scheduled_page(t: Translator, newsroom: Newsroom, settings: Settings) 
     builder = InlineKeyboardBuilder()
     for item in items[:SCHEDULED_SHOWN]:
         when = news_moment(t, item.send_at or item.created_at)
-        lines.append(f"#{item.id} · {q(when)} · {q(summary(t, item))}")
+        number = t._("#{item}").format(item=item.id)  # «№3» in Russian, as in the messages
+        lines.append(f"{number} · {q(when)} · {q(summary(t, item))}")
         builder.button(
             text=t._("✖️ Cancel #{item}").format(item=item.id), callback_data=CancelScheduledCb(item=item.id)
         )
