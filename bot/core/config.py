@@ -32,7 +32,8 @@ class Settings(BaseSettings):
     content_dir: Path = PROJECT_ROOT / "content"
     locales_dir: Path = PROJECT_ROOT / "locales"
     broadcast_paid: bool = False  # news go with allow_paid_broadcast: up to 1,000 a second, billed in Stars
-    broadcast_rate: float = Field(default=25.0, gt=0, le=PAID_BROADCAST_RATE)  # ≤ 30 unless broadcast_paid
+    # Paces paid broadcasts (a free one takes what replies leave of send_rate); ≤ 30 unless paid.
+    broadcast_rate: float = Field(default=25.0, gt=0, le=PAID_BROADCAST_RATE)
     send_rate: float = Field(default=28.0, gt=0, le=30)  # every message the bot sends, replies included
     webhook_url: str | None = None
     webhook_host: str = "0.0.0.0"  # noqa: S104 - a container listens on all interfaces
