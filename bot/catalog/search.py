@@ -38,7 +38,7 @@ import re
 import unicodedata
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -394,6 +394,20 @@ def _osa_distance() -> Callable[..., int]:
     return OSA.distance
 
 
+def _every_word_in(
+    docs: int, forms: Sequence[tuple[tuple[str, ...], tuple[str, ...]]], table: dict[str, int]
+) -> int:
+    """Of `docs`, those every query word (in one of its typed forms) names in `table` (countries, roles)."""
+    for typed, _pinyin in forms:
+        hit = 0
+        for variant in typed:
+            hit |= table.get(variant, 0)
+        docs &= hit
+        if not docs:
+            break
+    return docs
+
+
 def _indices(bits: int, limit: int | None) -> list[int]:
     """Positions of the set bits, lowest first, at most `limit` of them.
 
@@ -725,23 +739,9 @@ class SearchIndex:
             if not names:
                 break
         fields &= ~(exact | name_word | names)
-        country = fields
-        for typed, _pinyin in forms:
-            hit = 0
-            for variant in typed:
-                hit |= self._countries.get(variant, 0)
-            country &= hit
-            if not country:
-                break
+        country = _every_word_in(fields, forms, self._countries)
         fields &= ~country
-        role = fields
-        for typed, _pinyin in forms:
-            hit = 0
-            for variant in typed:
-                hit |= self._roles.get(variant, 0)
-            role &= hit
-            if not role:
-                break
+        role = _every_word_in(fields, forms, self._roles)
         fields &= ~role
         tiers = [
             (Tier.EXACT_NAME, exact),
