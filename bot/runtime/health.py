@@ -177,16 +177,9 @@ class Health:
 
 
 def replies_waiting(bot: Bot) -> int:
-    """Messages queued in the bot's send pacer (`SendPacer.waiting`, or the length of its queue)."""
-    middlewares = bot.session.middleware
-    for index in range(len(middlewares)):
-        pacer = middlewares[index]
-        if isinstance(pacer, SendPacer):
-            waiting = getattr(pacer, "waiting", None)
-            if isinstance(waiting, int):
-                return waiting
-            return len(getattr(pacer, "_waiting", ()))
-    return 0
+    """Messages queued in the bot's send pacer."""
+    pacer = SendPacer.of(bot)
+    return pacer.waiting if pacer is not None else 0
 
 
 def warn_about_setup(me: User) -> None:

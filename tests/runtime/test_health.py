@@ -24,9 +24,10 @@ from bot.cli import logging_to_stderr
 from bot.console.session import LocalSession
 from bot.core.config import Settings
 from bot.core.i18n import PoI18n
+from bot.core.pacing import SendPacer
 from bot.news.repository import NewsDraft, Newsroom
 from bot.runtime.app import App, create_dispatcher
-from bot.runtime.health import Health, HealthServer
+from bot.runtime.health import Health, HealthServer, replies_waiting
 from bot.store import Store
 from tests import updates
 from tests.bot_api_server import BOT_USER, FakeBotAPI
@@ -289,3 +290,12 @@ def test_the_token_never_reaches_the_log_in_either_format(capsys: pytest.Capture
             entries = [json.loads(line) for line in err.splitlines()]
             assert [e["level"] for e in entries] == ["WARNING", "ERROR", "INFO"]
             assert "RuntimeError: connect failed" in entries[1]["exception"]
+
+
+def test_replies_waiting_reads_the_bots_own_send_pacer() -> None:
+    bot = Bot("42:TEST", session=LocalSession())
+    assert replies_waiting(bot) == 0  # no pacer installed: nothing can wait
+    pacer = SendPacer()
+    bot.session.middleware(pacer)
+    pacer._waiting = 3  # three messages queued for a slot
+    assert replies_waiting(bot) == 3
